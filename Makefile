@@ -1,0 +1,46 @@
+# make demo: set up .venv and run kgen on the bundled presets (no dataset, no network).
+# make test: set up .venv with the dev and rl extras and run the default test suite.
+# make data: install the real Fashion-MNIST (Debian package dataset-fashion-mnist).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+.PHONY: demo test test-slow data lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever the package metadata changes.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev,rl,plot]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/kgen presets
+	$(BIN)/kgen classify fashion_mnist_classifier examples/images/*.png
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+test-slow: $(VENV)/.installed
+	$(BIN)/python -m pytest -m slow
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check kgen tests benchmarks examples
+
+data:
+	@if dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then \
+		echo "dataset-fashion-mnist is installed: $$(dpkg -L dataset-fashion-mnist | grep -m1 'fashion-mnist$$')"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist; \
+	else \
+		echo "apt-get is not available: download Fashion-MNIST's IDX files and set KGEN_DATA_DIR to their folder."; \
+		exit 1; \
+	fi
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,125 @@
+"""A small convnet image classifier, the feature extractor of kgen's sample metrics."""
+
+import keras
+import numpy as np
+
+from kgen.models.base import KgenModel
+from kgen.serialization import serializable
+from kgen.validation import check_images, check_int, check_number
+
+
+@serializable
+class Classifier(KgenModel):
+    """Convolutional image classifier that returns logits.
+
+    Each entry of `filters` adds a block of two 3x3 convolutions (batch norm,
+    ReLU) and a 2x2 max pool; a dense layer of `dense_units` gives the features
+    that `features()` returns and the Frechet distance uses, and a last dense
+    layer gives the logits.
+
+    Args:
+        num_classes: int, number of classes (default 10).
+        image_shape: tuple (h, w, c), input image shape (default (28, 28, 1)).
+        filters: tuple of int, channels of each convolution block (default (32, 64)).
+        dense_units: int, size of the feature layer (default 128).
+        dropout: float in [0, 1), dropout before the feature and logit layers (default 0.3).
+
+    Example:
+        >>> model = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
+        >>> labels = model.predict_labels(x)          # x: (n, 28, 28, 1) in [0, 1]
+        >>> feats = model.features(x)                 # (n, 128)
+    """
+
+    def __init__(
+        self,
+        num_classes=10,
+        image_shape=(28, 28, 1),
+        filters=(32, 64),
+        dense_units=128,
+        dropout=0.3,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.num_classes = check_int("num_classes", num_classes, minimum=2)
+        self.image_shape = tuple(check_int("image_shape", d, minimum=1) for d in image_shape)
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (height, width, channels); got {image_shape!r}.")
+        self.filters = tuple(check_int("filters", f, minimum=1) for f in filters)
+        self.dense_units = check_int("dense_units", dense_units, minimum=1)
+        self.dropout = check_number("dropout", dropout, minimum=0.0, maximum=1.0, high_open=True)
+
+        body = [keras.Input(self.image_shape)]
+        for width in self.filters:
+            for _ in range(2):
+                body += [
+                    keras.layers.Conv2D(width, 3, padding="same", use_bias=False),
+                    keras.layers.BatchNormalization(),
+                    keras.layers.ReLU(),
+                ]
+            body.append(keras.layers.MaxPooling2D())
+        body += [
+            keras.layers.Flatten(),
+            keras.layers.Dropout(self.dropout),
+            keras.layers.Dense(self.dense_units, use_bias=False),
+            keras.layers.BatchNormalization(),
+            keras.layers.ReLU(),
+        ]
+        self.feature_extractor = keras.Sequential(body, name="feature_extractor")
+        self.head = keras.Sequential(
+            [
+                keras.Input((self.dense_units,)),
+                keras.layers.Dropout(self.dropout),
+                keras.layers.Dense(self.num_classes),
+            ],
+            name="head",
+        )
+        self.build((None,) + self.image_shape)
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def call(self, images, training=False):
+        return self.head(self.feature_extractor(images, training=training), training=training)
+
+    def compile(self, optimizer="adam", loss=None, metrics=None, **kwargs):
+        """Compile with good defaults: Adam, sparse cross-entropy on logits, accuracy."""
+        super().compile(
+            optimizer=optimizer,
+            loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=metrics if metrics is not None else ["accuracy"],
+            **kwargs,
+        )
+
+    def _check(self, images):
+        return check_images("images", images, self.image_shape)
+
+    def features(self, images, batch_size=500):
+        """Penultimate-layer features, float32 of shape (n, dense_units)."""
+        images = self._check(images)
+        return self.feature_extractor.predict(images, batch_size=batch_size, verbose=0)
+
+    def predict_proba(self, images, batch_size=500):
+        """Class probabilities, float32 of shape (n, num_classes)."""
+        images = self._check(images)
+        logits = self.predict(images, batch_size=batch_size, verbose=0)
+        return keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1))
+
+    def predict_labels(self, images, batch_size=500):
+        """The most probable class of each image, int64 of shape (n,)."""
+        return np.argmax(self.predict_proba(images, batch_size=batch_size), axis=-1)
+
+    def preset_probe(self):
+        """Logits on a fixed pseudo-random batch, recorded in a preset's metadata."""
+        probe = np.random.default_rng(0).random((4,) + self.image_shape, dtype="float32")
+        return keras.ops.convert_to_numpy(self(probe, training=False))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_classes=self.num_classes,
+            image_shape=self.image_shape,
+            filters=self.filters,
+            dense_units=self.dense_units,
+            dropout=self.dropout,
+        )
+        return config

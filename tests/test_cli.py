@@ -1,0 +1,89 @@
+import glob
+import os
+
+import pytest
+
+from kgen import __version__, cli
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(capsys, *argv):
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"kgen {__version__}"
+
+
+def test_presets_table_lists_the_classifier_with_its_accuracy(capsys):
+    status, out, _ = run(capsys, "presets")
+    assert status == 0
+    line = next(line for line in out.splitlines() if line.startswith("fashion_mnist_classifier"))
+    assert "Classifier" in line and "test_accuracy=0.9" in line
+
+
+def test_classify_bundled_examples(capsys):
+    paths = sorted(glob.glob(os.path.join(REPO, "examples", "images", "*.png")))
+    assert len(paths) == 10
+    status, out, _ = run(capsys, "classify", "fashion_mnist_classifier", *paths)
+    assert status == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == 10
+    slug = lambda text: text.lower().replace("/", "_").replace(" ", "_")  # noqa: E731
+    correct = sum(
+        slug(line.split(": ", 1)[1].rsplit(" (", 1)[0]) == os.path.basename(path)[:-4]
+        for path, line in zip(paths, lines)
+    )
+    assert correct >= 9, out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["bogus"], ["classify"], ["sample", "x", "--num", "many"], ["train", "unicorn", "--out", "x"]],
+)
+def test_bad_command_lines_exit_2_with_usage(capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    assert "usage: kgen" in capsys.readouterr().err
+
+
+def test_unknown_preset_is_a_clear_error(capsys):
+    status, _, err = run(capsys, "classify", "no_such_preset", "x.png")
+    assert status == 1
+    assert "no_such_preset" in err and "registered name" in err
+
+
+def test_missing_image_is_a_clear_error(capsys, tmp_path):
+    status, _, err = run(capsys, "classify", "fashion_mnist_classifier", str(tmp_path / "nope.png"))
+    assert status == 1 and "nope.png" in err and "does not exist" in err
+
+
+@pytest.mark.parametrize("command", ["sample", "interpolate", "play"])
+def test_commands_refuse_a_preset_that_cannot_do_them(capsys, command):
+    status, _, err = run(capsys, command, "fashion_mnist_classifier")
+    assert status == 1
+    assert f"kgen {command}" in err and "is a Classifier" in err
+
+
+def test_eval_classifier(capsys, fashion_mnist_test):
+    status, out, _ = run(capsys, "eval", "fashion_mnist_classifier", "--limit", "500")
+    assert status == 0 and out.startswith("test_accuracy=0.9")
+
+
+def test_estimators_table_and_plot(capsys, tmp_path):
+    status, out, _ = run(capsys, "estimators", "--reps", "50", "--sizes", "10", "100", "--out", str(tmp_path / "v.png"))
+    assert status == 0
+    assert "score function" in out and "pathwise" in out and "21.75)" in out
+    assert (tmp_path / "v.png").stat().st_size > 1000
+
+
+def test_estimators_bad_reps(capsys):
+    status, _, err = run(capsys, "estimators", "--reps", "0")
+    assert status == 1 and "reps must be an integer >= 2" in err

@@ -1,0 +1,147 @@
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import kgen
+from kgen import presets
+from kgen.errors import ChecksumError, PresetError, PresetNotFoundError
+from kgen.models import Classifier
+
+
+@pytest.fixture
+def saved(tmp_path, tiny_classifier):
+    path = tiny_classifier.save_to_preset(
+        tmp_path / "tiny",
+        description="A tiny test classifier.",
+        training="Not trained.",
+        command="pytest",
+        metrics={"test_accuracy": 0.1},
+        datasets=["fashion_mnist"],
+    )
+    return tiny_classifier, path
+
+
+def test_round_trip_gives_identical_predictions(saved, images):
+    model, path = saved
+    loaded = Classifier.from_preset(path)
+    np.testing.assert_array_equal(loaded(images), model(images))
+    assert loaded.get_config() == model.get_config()
+
+
+def test_preset_files_and_metadata(saved):
+    model, path = saved
+    assert sorted(os.listdir(path)) == ["README.md", "config.json", "metadata.json", "model.weights.h5"]
+    metadata = presets.read_metadata(path)
+    assert metadata["parameter_count"] == model.count_params()
+    assert metadata["keras_version"] == keras.__version__
+    assert metadata["kgen_version"] == kgen.__version__
+    assert metadata["metrics"] == {"test_accuracy": 0.1}
+    assert len(metadata["weights_sha256"]) == 64
+    card = open(os.path.join(path, "README.md")).read()
+    assert card.startswith("---\nlibrary_name: keras\n")
+    assert "- fashion_mnist" in card and "- test_accuracy" in card and "```bash\npytest\n```" in card
+
+
+def test_probe_matches_after_load_and_detects_change(saved):
+    _, path = saved
+    loaded = Classifier.from_preset(path)
+    assert presets.check_probe(loaded, path) <= presets.PROBE_ATOL
+    fresh = Classifier.from_preset(path, load_weights=False)
+    with pytest.raises(PresetError, match="differ from those recorded"):
+        presets.check_probe(fresh, path)
+
+
+def test_checksum_mismatch_is_caught(saved):
+    _, path = saved
+    weights = os.path.join(path, "model.weights.h5")
+    data = bytearray(open(weights, "rb").read())
+    data[-10] ^= 0xFF
+    open(weights, "wb").write(bytes(data))
+    with pytest.raises(ChecksumError, match="sha256"):
+        Classifier.from_preset(path)
+
+
+def test_missing_weights(saved):
+    _, path = saved
+    os.remove(os.path.join(path, "model.weights.h5"))
+    with pytest.raises(PresetError, match="has no model.weights.h5"):
+        Classifier.from_preset(path)
+
+
+def test_unknown_name_lists_registered_names():
+    with pytest.raises(PresetNotFoundError, match="fashion_mnist_classifier") as info:
+        Classifier.from_preset("no_such_preset")
+    assert "'no_such_preset'" in str(info.value)
+
+
+def test_wrong_class_is_refused(saved):
+    _, path = saved
+
+    class Other(presets.PresetMixin, keras.Model):
+        pass
+
+    with pytest.raises(PresetError, match="holds a 'Classifier', not a Other"):
+        Other.from_preset(path)
+
+
+def test_not_a_preset_folder(tmp_path):
+    with pytest.raises(PresetError, match="has no config.json"):
+        Classifier.from_preset(tmp_path)
+
+
+def test_keras_load_model_reads_a_preset_folder(saved, images):
+    model, path = saved
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded, Classifier)
+    np.testing.assert_array_equal(loaded(images), model(images))
+
+
+def test_keras_file_round_trip(tmp_path, tiny_classifier, images):
+    tiny_classifier.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded(images), tiny_classifier(images))
+
+
+def test_config_round_trip(tiny_classifier):
+    config = tiny_classifier.get_config()
+    clone = Classifier.from_config(config)
+    assert clone.get_config() == config
+    assert clone.count_params() == tiny_classifier.count_params()
+
+
+def test_failed_save_keeps_the_old_preset(saved, monkeypatch, tiny_classifier):
+    _, path = saved
+    before = {name: open(os.path.join(path, name), "rb").read() for name in os.listdir(path)}
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Classifier, "save_weights", broken)
+    with pytest.raises(OSError, match="disk full"):
+        tiny_classifier.save_to_preset(path)
+    after = {name: open(os.path.join(path, name), "rb").read() for name in os.listdir(path)}
+    assert after == before
+    assert not [n for n in os.listdir(os.path.dirname(path)) if n.startswith(".tmp")]
+
+
+def test_presets_class_attribute():
+    assert "fashion_mnist_classifier" in Classifier.presets
+    assert Classifier.presets["fashion_mnist_classifier"].class_name == "Classifier"
+
+
+@pytest.mark.parametrize("info", presets.list_presets(), ids=lambda info: info.name)
+def test_shipped_preset_matches_registry_and_probe(info):
+    assert os.path.isfile(os.path.join(info.local_dir, "config.json")), f"{info.name} not in weights/"
+    metadata = presets.read_metadata(info.local_dir)
+    assert metadata["metrics"] == info.metrics
+    assert metadata["parameter_count"] == info.params
+    assert metadata["class_name"] == info.class_name
+    model = getattr(kgen.models, info.class_name).from_preset(info.name)
+    assert presets.check_probe(model, info.local_dir) <= presets.PROBE_ATOL
+    card = open(os.path.join(info.local_dir, "README.md")).read()
+    assert "Reproduce with:" in card
+    with open(os.path.join(info.local_dir, "config.json")) as f:
+        assert json.load(f)["registered_name"] == f"kgen>{info.class_name}"

@@ -1,0 +1,99 @@
+"""Presets through `hf://`, against the loopback Hub server of hub_server.py."""
+
+import shutil
+
+import keras
+import numpy as np
+import pytest
+from hub_server import HubServer, hub_environment, set_offline
+
+from kgen import presets
+from kgen.errors import PresetError, PresetNotFoundError
+from kgen.models import Classifier
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch, tiny_classifier):
+    """A Hub holding the tiny classifier as owner/tiny, and that classifier."""
+    with HubServer(tmp_path / "hub") as server:
+        hub_environment(monkeypatch, server.url, tmp_path / "hf_home")
+        local = tiny_classifier.save_to_preset(tmp_path / "tiny", command="pytest")
+        shutil.copytree(local, tmp_path / "hub" / "owner" / "tiny")
+        yield server, tiny_classifier
+
+
+def test_from_preset_downloads_then_works_offline_from_cache(hub, monkeypatch, images):
+    server, model = hub
+    loaded = Classifier.from_preset("hf://owner/tiny")
+    np.testing.assert_array_equal(loaded(images), model(images))
+    assert ("GET", "/owner/tiny/resolve/" + server.requests[-1][1].split("/")[4] + "/model.weights.h5") in server.requests
+
+    server.requests.clear()
+    set_offline(monkeypatch, True)
+    cached = Classifier.from_preset("hf://owner/tiny")
+    np.testing.assert_array_equal(cached(images), model(images))
+    assert server.requests == []
+
+
+def test_keras_load_model_reads_hf_preset_without_custom_objects(hub, monkeypatch, images):
+    _, model = hub
+    loaded = keras.saving.load_model("hf://owner/tiny")
+    assert isinstance(loaded, Classifier)
+    np.testing.assert_array_equal(loaded(images), model(images))
+    set_offline(monkeypatch, True)
+    np.testing.assert_array_equal(keras.saving.load_model("hf://owner/tiny")(images), model(images))
+
+
+def test_offline_without_cache_is_a_clear_error(hub, monkeypatch):
+    server, _ = hub
+    set_offline(monkeypatch, True)
+    with pytest.raises(PresetError, match="not in the Hugging Face cache") as info:
+        Classifier.from_preset("hf://owner/tiny")
+    assert "hf://owner/tiny" in str(info.value)
+    assert server.requests == []
+
+
+def test_unknown_repository(hub):
+    with pytest.raises(PresetNotFoundError, match="'hf://owner/missing': no such repository"):
+        Classifier.from_preset("hf://owner/missing")
+
+
+def test_malformed_handle():
+    with pytest.raises(PresetNotFoundError, match="hf://owner/name"):
+        Classifier.from_preset("hf://just-a-name")
+
+
+def test_upload_then_download_round_trip(hub, tmp_path, images):
+    server, model = hub
+    url = presets.upload_preset("hf://someone/uploaded", tmp_path / "tiny")
+    assert "someone/uploaded" in url
+    assert sorted(p.name for p in (tmp_path / "hub" / "someone" / "uploaded").iterdir()) == [
+        "README.md",
+        "config.json",
+        "metadata.json",
+        "model.weights.h5",
+    ]
+    loaded = Classifier.from_preset("hf://someone/uploaded")
+    np.testing.assert_array_equal(loaded(images), model(images))
+
+
+def test_upload_refuses_a_damaged_preset(hub, tmp_path):
+    weights = tmp_path / "tiny" / "model.weights.h5"
+    data = bytearray(weights.read_bytes())
+    data[-10] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(presets.ChecksumError):
+        presets.upload_preset("hf://someone/damaged", tmp_path / "tiny")
+    with pytest.raises(PresetError, match="handle must be 'hf://owner/name'"):
+        presets.upload_preset("someone/damaged", tmp_path / "tiny")
+
+
+def test_registered_name_falls_back_to_its_hub_repository(hub, tmp_path, monkeypatch):
+    server, _ = hub
+    info = presets.REGISTRY["fashion_mnist_classifier"]
+    owner, name = info.hf_handle[len("hf://"):].split("/")
+    shutil.copytree(info.local_dir, tmp_path / "hub" / owner / name)
+    monkeypatch.setattr(presets, "WEIGHTS_DIR", str(tmp_path / "no_weights_here"))
+    model = Classifier.from_preset("fashion_mnist_classifier")
+    assert any(path.startswith(f"/{owner}/{name}/resolve/") for _, path in server.requests)
+    assert presets.check_probe(model, presets.resolve(info.hf_handle)) <= presets.PROBE_ATOL
