@@ -1,4 +1,5 @@
-# make demo: set up .venv and run kgen on the bundled presets (no dataset, no network).
+# make demo: set up .venv and run kgen on the bundled presets (no dataset, no network);
+#            pictures go to out/.
 # make test: set up .venv with the dev and rl extras and run the default test suite.
 # make data: install the real Fashion-MNIST (Debian package dataset-fashion-mnist).
 
@@ -21,6 +22,8 @@ $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/kgen presets
 	$(BIN)/kgen classify fashion_mnist_classifier examples/images/*.png
+	$(BIN)/kgen sample vae_fashion_mnist --num 64 --out out/vae_samples.png
+	$(BIN)/kgen interpolate vae_fashion_mnist --images examples/images/sneaker.png examples/images/ankle_boot.png --steps 10 --out out/vae_interpolation.png
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

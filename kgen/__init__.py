@@ -6,7 +6,36 @@ Importing kgen registers its model classes with Keras serialization, so
 matplotlib) are imported only where they are used.
 """
 
-from kgen import errors, models, presets
+from kgen import (
+    callbacks,
+    datasets,
+    errors,
+    estimators,
+    evaluation,
+    layers,
+    losses,
+    metrics,
+    models,
+    plot,
+    presets,
+    sampling,
+    training,
+)
 from kgen.version import __version__
 
-__all__ = ["__version__", "errors", "models", "presets"]
+__all__ = [
+    "__version__",
+    "callbacks",
+    "datasets",
+    "errors",
+    "estimators",
+    "evaluation",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "plot",
+    "presets",
+    "sampling",
+    "training",
+]

@@ -2,7 +2,7 @@
 
 import keras
 
-from kgen.validation import check_number
+from kgen.validation import check_int, check_number
 
 
 class KLWarmup(keras.callbacks.Callback):
@@ -53,3 +53,194 @@ class KLWarmup(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["beta"] = float(self.model.beta.numpy())
+
+
+class AtomicCheckpoint(keras.callbacks.Callback):
+    """Save the model's weights after every `every` epochs, atomically (temp file + rename).
+
+    A run that stops part-way leaves the last complete checkpoint, never a torn file.
+    Load it with `model.load_weights(path)`.
+
+    Args:
+        path: str, a file name ending in ".weights.h5".
+        every: int, epochs between saves (default 1).
+    """
+
+    def __init__(self, path, every=1):
+        super().__init__()
+        if not str(path).endswith(".weights.h5"):
+            raise ValueError(f"path must end in '.weights.h5'; got {str(path)!r}.")
+        self.path = str(path)
+        self.every = check_int("every", every, minimum=1)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            from kgen import files
+
+            with files.atomic_path(self.path) as tmp:
+                self.model.save_weights(tmp)
+
+
+def _fixed_latents(model, num, seed, labels):
+    """Latents and labels drawn once for a run: `labels` as given, or classes in turn when conditional."""
+    if not hasattr(model, "generate"):
+        from kgen.errors import KgenTypeError
+
+        raise KgenTypeError(f"the model must be a kgen GAN (with `generate`); got a {type(model).__name__}.")
+    if labels is None and model.num_classes is not None:
+        import numpy as np
+
+        labels = np.arange(num) % model.num_classes
+    return model.sample_latent(num, seed=seed), model._check_labels(labels, num)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Save a PNG grid of a GAN's samples from fixed latents every `every` epochs.
+
+    The latents (and labels) are drawn once when training starts, so successive
+    grids show the same samples improving. Epochs are numbered from 1 in file names.
+
+    Args:
+        path_pattern: str, the PNG path, formatted with `epoch`
+            (default "samples/epoch_{epoch:03d}.png"); folders are created.
+        every: int >= 1, epochs between grids (default 1).
+        num: int >= 1, samples per grid (default 64).
+        seed: int >= 0, seeds the latents (default 0).
+        labels: int, ints or None; for a conditional GAN the default cycles through
+            the classes, one class per column.
+
+    Example:
+        >>> gan.fit(x, epochs=20, callbacks=[kgen.callbacks.SampleGrid("runs/dcgan/epoch_{epoch:03d}.png", every=5)])
+    """
+
+    def __init__(self, path_pattern="samples/epoch_{epoch:03d}.png", every=1, num=64, seed=0, labels=None):
+        super().__init__()
+        try:
+            str(path_pattern).format(epoch=1)
+        except (KeyError, IndexError, ValueError):
+            from kgen.validation import fail
+
+            fail("path_pattern", path_pattern, "a path with at most an {epoch} field, e.g. 'samples/epoch_{epoch:03d}.png'")
+        self.path_pattern = str(path_pattern)
+        self.every = check_int("every", every, minimum=1)
+        self.num = check_int("num", num, minimum=1)
+        self.seed = check_int("seed", seed, minimum=0)
+        self.labels = labels
+
+    def on_train_begin(self, logs=None):
+        self._z, self._labels = _fixed_latents(self.model, self.num, self.seed, self.labels)
+        defaulted = self.labels is None and self.model.num_classes is not None
+        self._nrow = self.model.num_classes if defaulted else None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            from kgen import plot
+
+            images = self.model.generate(z=self._z, labels=self._labels)
+            plot.image_grid(images, self.path_pattern.format(epoch=epoch + 1), nrow=self._nrow)
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stop training with a clear message as soon as a monitored loss is NaN or infinite.
+
+    Checks the batch logs (in Keras's background thread, so training is not slowed;
+    the stop may come a batch or two after the bad one). Names missing from the
+    logs are ignored. After a stop, `message` holds the explanation.
+
+    Args:
+        monitor: str or tuple of str, log names to watch (default ("d_loss", "g_loss")).
+
+    Example:
+        >>> guard = kgen.callbacks.DivergenceGuard()
+        >>> gan.fit(x, epochs=20, callbacks=[guard])
+        >>> guard.message          # None if training never diverged
+    """
+
+    async_safe = True
+
+    def __init__(self, monitor=("d_loss", "g_loss")):
+        super().__init__()
+        names = (monitor,) if isinstance(monitor, str) else monitor
+        if not isinstance(names, (tuple, list)) or not names or not all(isinstance(n, str) and n for n in names):
+            from kgen.errors import KgenTypeError
+            from kgen.validation import fail
+
+            fail("monitor", monitor, "a log name or a tuple of log names", KgenTypeError)
+        self.monitor = tuple(names)
+        self.message = None
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self.message = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        import math
+
+        if self.message is not None or not logs:
+            return
+        for name in self.monitor:
+            value = logs.get(name)
+            if value is not None and not math.isfinite(value):
+                self.message = (
+                    f"DivergenceGuard: {name} became {value} at epoch {self._epoch + 1}, batch {batch + 1}; "
+                    "training stopped. Try lower learning rates, check the data are in [0, 1], "
+                    "or resume from the last checkpoint."
+                )
+                print(self.message)
+                self.model.stop_training = True
+                return
+
+
+class FrechetDistance(keras.callbacks.Callback):
+    """Log the Frechet distance between a GAN's samples and a reference set as `fd`.
+
+    Every `every` epochs, `num_samples` images from latents fixed at the start of
+    training are compared with `reference` by `kgen.metrics.frechet_distance` on the
+    features of `features`. Epochs without a measurement have no `fd` entry.
+
+    Args:
+        reference: float images (m, h, w, c) in [0, 1], e.g. 10,000 test images.
+        every: int >= 1, epochs between measurements (default 1).
+        num_samples: int >= 2, generated images per measurement (default 10000).
+        features: str (a Classifier preset), a Classifier, a Keras model or a callable
+            mapping images to feature vectors (default "fashion_mnist_classifier").
+        seed: int >= 0, seeds the latents (default 0).
+        labels: int, ints or None; for a conditional GAN the default cycles through
+            the classes, so they are balanced.
+
+    Example:
+        >>> fd = kgen.callbacks.FrechetDistance(x_test, every=5)
+        >>> history = gan.fit(x_train, epochs=20, callbacks=[fd])
+        >>> history.history["fd"]
+
+    Reference:
+        Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a
+        Local Nash Equilibrium", NeurIPS 2017.
+    """
+
+    def __init__(self, reference, every=1, num_samples=10000, features="fashion_mnist_classifier", seed=0, labels=None):
+        super().__init__()
+        from kgen.validation import check_images
+
+        self.reference = check_images("reference", reference)
+        self.every = check_int("every", every, minimum=1)
+        self.num_samples = check_int("num_samples", num_samples, minimum=2)
+        self.features = features
+        self.seed = check_int("seed", seed, minimum=0)
+        self.labels = labels
+
+    def on_train_begin(self, logs=None):
+        from kgen.validation import check_images
+
+        self._z, self._labels = _fixed_latents(self.model, self.num_samples, self.seed, self.labels)
+        check_images("reference", self.reference, self.model.image_shape)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0 and logs is not None:
+            from kgen import metrics
+
+            samples = self.model.generate(z=self._z, labels=self._labels)
+            logs["fd"] = metrics.frechet_distance(samples, self.reference, features=self.features)

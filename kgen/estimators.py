@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from kgen import seeds
 from kgen.errors import KgenTypeError, KgenValueError
 from kgen.validation import check_finite, check_int, check_number, fail
 
@@ -45,46 +46,10 @@ __all__ = [
     "plot_variance_study",
 ]
 
-_MAX_SEED = 2**31 - 1
+seeds.MAX_SEED = 2**31 - 1
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-class _Shown:
-    """Shows a fixed description in error messages (for values kgen.validation can't describe)."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def __repr__(self):
-        return self.text
-
-
-def _fail(name, given, expected, error=KgenValueError):
-    """`kgen.validation.fail`, with TensorFlow tensors and variables shown as arrays."""
-    if isinstance(given, tf.Variable) or tf.is_tensor(given):
-        if hasattr(given, "numpy"):
-            given = given.numpy()
-        else:
-            shape = given.shape.as_list() if given.shape.rank is not None else "unknown"
-            given = _Shown(f"a symbolic tensor of shape {shape} and dtype {given.dtype.name}")
-    fail(name, given, expected, error)
-
-
-def _stateless_seed(seed, name="seed"):
-    """An int, a stateless seed pair (shape [2] int tensor) or None -> a [2] int32 seed tensor."""
-    if seed is None:
-        return tfp.random.sanitize_seed(None)
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        seed = check_int(name, seed, minimum=0, maximum=_MAX_SEED)
-        return tf.constant([seed, 0], dtype=tf.int32)
-    if tf.is_tensor(seed) or isinstance(seed, (np.ndarray, list, tuple)):
-        tensor = tf.convert_to_tensor(seed)
-        if tensor.dtype.is_integer and tensor.shape.rank == 1 and tensor.shape[0] == 2:
-            return tf.cast(tensor, tf.int32)
-    _fail(name, seed, "None, an integer in [0, 2**31 - 1] or a stateless seed pair "
-         "(an integer tensor of shape [2])", KgenTypeError)
 
 
 def _param_names(params):
@@ -106,26 +71,26 @@ def _prepare_params(params):
     else:
         flat, names = [params], ["params"]
     if not flat:
-        _fail("params", params, "a tensor, a variable, or a list or dict of them", KgenTypeError)
+        fail("params", params, "a tensor, a variable, or a list or dict of them", KgenTypeError)
     prepared = []
     for name, value in zip(names, flat, strict=True):
         if isinstance(value, tf.Variable):
             if not value.dtype.is_floating:
-                _fail(name, value, "a floating-point variable", KgenTypeError)
+                fail(name, value, "a floating-point variable", KgenTypeError)
             if tf.executing_eagerly():
                 check_finite(name, value.numpy())
             prepared.append(value)
             continue
         if isinstance(value, (str, bytes)) or callable(value):
-            _fail(name, value, "a floating-point tensor, array, number or variable", KgenTypeError)
+            fail(name, value, "a floating-point tensor, array, number or variable", KgenTypeError)
         try:
             tensor = tf.convert_to_tensor(value)
         except (TypeError, ValueError):
-            _fail(name, value, "a floating-point tensor, array, number or variable", KgenTypeError)
+            fail(name, value, "a floating-point tensor, array, number or variable", KgenTypeError)
         if tensor.dtype.is_integer:
             tensor = tf.cast(tensor, tf.float32)
         if not tensor.dtype.is_floating:
-            _fail(name, value, "a floating-point tensor, array, number or variable", KgenTypeError)
+            fail(name, value, "a floating-point tensor, array, number or variable", KgenTypeError)
         if hasattr(tensor, "numpy"):  # concrete (eager) value: check it; symbolic ones can't be
             check_finite(name, tensor.numpy())
         prepared.append(tensor)
@@ -136,7 +101,7 @@ def _prepare_params(params):
 
 def _check_callable(name, value, expected):
     if not callable(value):
-        _fail(name, value, expected, KgenTypeError)
+        fail(name, value, expected, KgenTypeError)
 
 
 def _distribution(distribution_fn, params):
@@ -155,7 +120,7 @@ def _distribution(distribution_fn, params):
 def _evaluate_f(f, z, expected_shape, dtype):
     value = tf.convert_to_tensor(f(z))
     if not value.dtype.is_floating and not value.dtype.is_integer:
-        _fail("f", value, "a callable returning real values", KgenTypeError)
+        fail("f", value, "a callable returning real values", KgenTypeError)
     value = tf.cast(value, dtype)
     if not value.shape.is_compatible_with(expected_shape):
         raise KgenValueError(
@@ -172,7 +137,7 @@ def _check_baseline(baseline, num_samples):
         return baseline
     if isinstance(baseline, str):
         if baseline != "mean":
-            _fail("baseline", baseline, "None, a number, 'mean' or a callable b(params)")
+            fail("baseline", baseline, "None, a number, 'mean' or a callable b(params)")
         if num_samples < 2:
             raise KgenValueError(
                 "baseline='mean' (leave-one-out mean of f) needs num_samples >= 2; "
@@ -181,7 +146,7 @@ def _check_baseline(baseline, num_samples):
         return baseline
     if isinstance(baseline, numbers.Real) and not isinstance(baseline, bool):
         return check_number("baseline", baseline)
-    _fail("baseline", baseline, "None, a number, 'mean' or a callable b(params)", KgenTypeError)
+    fail("baseline", baseline, "None, a number, 'mean' or a callable b(params)", KgenTypeError)
 
 
 # --------------------------------------------------------------------------- estimators
@@ -242,7 +207,7 @@ def score_function_gradient(f, distribution_fn, params, num_samples, baseline=No
                     "a callable mapping params to a tfp.distributions.Distribution")
     num_samples = check_int("num_samples", num_samples, minimum=1)
     baseline = _check_baseline(baseline, num_samples)
-    seed = _stateless_seed(seed)
+    seed = seeds.stateless_seed(seed)
     structure, flat = _prepare_params(params)
 
     with tf.GradientTape(watch_accessed_variables=False) as tape:
@@ -314,7 +279,7 @@ def pathwise_gradient(f, distribution_fn, params, num_samples, seed=None):
     _check_callable("distribution_fn", distribution_fn,
                     "a callable mapping params to a tfp.distributions.Distribution")
     num_samples = check_int("num_samples", num_samples, minimum=1)
-    seed = _stateless_seed(seed)
+    seed = seeds.stateless_seed(seed)
     structure, flat = _prepare_params(params)
 
     with tf.GradientTape(watch_accessed_variables=False) as tape:
@@ -437,12 +402,12 @@ def variance_study(theta=2.0, sizes=(10, 100, 1000, 10000, 100000), reps=100, se
     """
     theta = check_number("theta", theta)
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
-        _fail("sizes", sizes, "a non-empty sequence of integers >= 1", KgenTypeError)
+        fail("sizes", sizes, "a non-empty sequence of integers >= 1", KgenTypeError)
     sizes = tuple(check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes))
     if not sizes:
-        _fail("sizes", sizes, "a non-empty sequence of integers >= 1")
+        fail("sizes", sizes, "a non-empty sequence of integers >= 1")
     reps = check_int("reps", reps, minimum=2)
-    seed = check_int("seed", seed, minimum=0, maximum=_MAX_SEED)
+    seed = check_int("seed", seed, minimum=0, maximum=seeds.MAX_SEED)
 
     estimates = _study_graph(
         tf.constant(theta, tf.float32), tf.constant([seed, 0], tf.int32), sizes, reps
@@ -474,10 +439,10 @@ _STUDY_KEYS = (
 
 def _check_study(study):
     if not isinstance(study, dict):
-        _fail("study", study, "the dict returned by variance_study", KgenTypeError)
+        fail("study", study, "the dict returned by variance_study", KgenTypeError)
     missing = [key for key in _STUDY_KEYS if key not in study]
     if missing:
-        _fail("study", sorted(study), "the dict returned by variance_study (missing keys "
+        fail("study", sorted(study), "the dict returned by variance_study (missing keys "
              + ", ".join(missing) + ")")
     return {key: np.asarray(value, dtype="float64") for key, value in study.items()}
 
@@ -553,7 +518,7 @@ def plot_variance_study(study, path):
 
     s = _check_study(study)
     if not isinstance(path, (str, bytes)) and not hasattr(path, "__fspath__"):
-        _fail("path", path, "a file path (str or os.PathLike)", KgenTypeError)
+        fail("path", path, "a file path (str or os.PathLike)", KgenTypeError)
     sizes = s["sizes"]
     series = {}
     for prefix, label in (

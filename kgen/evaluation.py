@@ -37,6 +37,30 @@ def vae_scores(model, x, num_samples=1000, elbo_samples=10, seed=0):
     }
 
 
+def sample_quality(images, reference, floor_reference=None):
+    """Frechet distance (on the shipped classifier's features) and classifier score of samples.
+
+    Args:
+        images: generated images in [0, 1], 10,000 for the numbers in model cards.
+        reference: real images to compare with (the test split).
+        floor_reference: real images of another split (10,000 training images), or
+            None; when given, `fd_floor` is the FD between them and `reference`:
+            the best a model can expect, since two real samples also differ.
+
+    Returns:
+        dict with `fd_test`, `classifier_score` (and `fd_floor`), rounded.
+    """
+    from kgen import metrics
+
+    scores = {
+        "fd_test": round(metrics.frechet_distance(images, reference), 2),
+        "classifier_score": round(metrics.classifier_score(images)[0], 3),
+    }
+    if floor_reference is not None:
+        scores["fd_floor"] = round(metrics.frechet_distance(floor_reference, reference), 2)
+    return scores
+
+
 def binarized_test_split(data_dir=None, limit=None, seed=0):
     """The Fashion-MNIST test images binarized once with `seed`: what VAE scores are on."""
     x, _ = datasets.load_fashion_mnist("test", path=data_dir)

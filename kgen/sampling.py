@@ -14,11 +14,11 @@ checks that need concrete values are then skipped).
 
 import numbers
 
-import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from kgen import seeds
 from kgen.errors import KgenTypeError, KgenValueError
 from kgen.validation import check_choice, check_int, check_number, fail
 
@@ -36,42 +36,21 @@ __all__ = [
 # --------------------------------------------------------------------------- helpers
 
 
-class _Shown:
-    """Shows a fixed description in error messages (for values kgen.validation can't describe)."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def __repr__(self):
-        return self.text
-
-
-def _fail(name, given, expected, error=KgenValueError):
-    """`kgen.validation.fail`, with TensorFlow tensors and variables shown as arrays."""
-    if isinstance(given, tf.Variable) or tf.is_tensor(given):
-        if hasattr(given, "numpy"):
-            given = given.numpy()
-        else:
-            shape = given.shape.as_list() if given.shape.rank is not None else "unknown"
-            given = _Shown(f"a symbolic tensor of shape {shape} and dtype {given.dtype.name}")
-    fail(name, given, expected, error)
-
-
 def _to_tensor(name, value, dtype=None):
     """Convert to a float tensor; returns (tensor, was_tensor)."""
     was_tensor = tf.is_tensor(value) or isinstance(value, tf.Variable)
     if isinstance(value, (str, bytes)) or value is None:
-        _fail(name, value, "a numeric array or tensor", KgenTypeError)
+        fail(name, value, "a numeric array or tensor", KgenTypeError)
     if not was_tensor:
         array = np.asarray(value)
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-            _fail(name, value, "a numeric array or tensor", KgenTypeError)
+            fail(name, value, "a numeric array or tensor", KgenTypeError)
         if dtype is None:
             dtype = array.dtype if np.issubdtype(array.dtype, np.floating) else np.float32
         value = array.astype(dtype)
     tensor = tf.convert_to_tensor(value)
     if not (tensor.dtype.is_floating or tensor.dtype.is_integer or tensor.dtype == tf.bool):
-        _fail(name, value, "a numeric array or tensor", KgenTypeError)
+        fail(name, value, "a numeric array or tensor", KgenTypeError)
     if not tensor.dtype.is_floating:
         tensor = tf.cast(tensor, dtype or tf.float32)
     return tensor, was_tensor
@@ -167,11 +146,11 @@ def categorical_from_uniform(u, probs):
     probs = tf.cast(probs, u.dtype)
     _check_unit_interval("u", u)
     if probs.shape.rank is not None and probs.shape.rank < 1:
-        _fail("probs", probs, "an array of shape (..., k) with k >= 1 categories")
+        fail("probs", probs, "an array of shape (..., k) with k >= 1 categories")
     values = _concrete(probs)
     if values is not None:
         if values.shape[-1] < 1 or not np.all(np.isfinite(values)) or np.any(values < 0):
-            _fail("probs", values, "finite, non-negative probabilities over k >= 1 categories")
+            fail("probs", values, "finite, non-negative probabilities over k >= 1 categories")
         sums = values.sum(axis=-1)
         if not np.allclose(sums, 1.0, rtol=0.0, atol=1e-4):
             worst = sums.flat[int(np.argmax(np.abs(sums - 1.0)))]
@@ -208,7 +187,7 @@ def inverse_cdf_sample(u, distribution):
         >>> inverse_cdf_sample(u, tfp.distributions.Exponential(2.0))
     """
     if not isinstance(distribution, tfp.distributions.Distribution):
-        _fail("distribution", distribution, "a tfp.distributions.Distribution", KgenTypeError)
+        fail("distribution", distribution, "a tfp.distributions.Distribution", KgenTypeError)
     u, u_tensor = _to_tensor("u", u, dtype=distribution.dtype.as_numpy_dtype
                              if distribution.dtype.is_floating else None)
     _check_unit_interval("u", u)
@@ -250,11 +229,11 @@ def empirical_inverse_cdf(samples, interpolation="step"):
     data, _ = _to_tensor("samples", samples)
     values = _concrete(data)
     if values is None:
-        _fail("samples", samples, "a concrete (eager) 1-D array of numbers")
+        fail("samples", samples, "a concrete (eager) 1-D array of numbers")
     if values.ndim != 1 or values.size < 1:
-        _fail("samples", values, "a 1-D array holding at least one sample")
+        fail("samples", values, "a 1-D array holding at least one sample")
     if not np.all(np.isfinite(values)):
-        _fail("samples", values, "finite numbers (no NaN or infinity)")
+        fail("samples", values, "finite numbers (no NaN or infinity)")
     ordered = tf.constant(np.sort(values))
     n = int(values.size)
 
@@ -285,10 +264,10 @@ def _endpoints(z0, z1):
     z1 = tf.cast(z1, z0.dtype)
     for name, z in (("z0", z0), ("z1", z1)):
         if z.shape.rank is not None and z.shape.rank < 1:
-            _fail(name, z, "a vector (d,) or a batch of vectors (..., d)")
+            fail(name, z, "a vector (d,) or a batch of vectors (..., d)")
         values = _concrete(z)
         if values is not None and not np.all(np.isfinite(values)):
-            _fail(name, values, "finite values (no NaN or infinity)")
+            fail(name, values, "finite values (no NaN or infinity)")
     try:
         tf.broadcast_static_shape(z0.shape, z1.shape)
     except ValueError:
@@ -409,23 +388,6 @@ def slerp(z0, z1, steps, eps=1e-4):
 # --------------------------------------------------------------------------- truncation
 
 
-def _seed_pair(seed):
-    """int, SeedGenerator or None -> two independent int32 stateless seeds."""
-    if seed is None:
-        base = tf.random.uniform([2], maxval=2**31 - 1, dtype=tf.int32)
-    elif isinstance(seed, keras.random.SeedGenerator):
-        base = tf.convert_to_tensor(seed.next())
-        if base.dtype != tf.int32:
-            base = tf.cast(tf.math.floormod(tf.cast(base, tf.int64), 2**31 - 1), tf.int32)
-    elif isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        seed = check_int("seed", seed, minimum=0, maximum=2**31 - 1)
-        base = tf.constant([seed, 0], tf.int32)
-    else:
-        _fail("seed", seed, "an integer in [0, 2**31 - 1], a keras.random.SeedGenerator or None",
-             KgenTypeError)
-    return tf.unstack(tf.random.experimental.stateless_split(base, num=2))
-
-
 def truncated_normal(shape, threshold, seed, dtype="float32"):
     """Standard normal samples with every ``|z| > threshold`` resampled (truncation trick).
 
@@ -458,13 +420,13 @@ def truncated_normal(shape, threshold, seed, dtype="float32"):
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (shape,)
     if not isinstance(shape, (tuple, list)):
-        _fail("shape", shape, "a tuple of integers >= 0", KgenTypeError)
+        fail("shape", shape, "a tuple of integers >= 0", KgenTypeError)
     shape = tuple(check_int("shape", d, minimum=0) for d in shape)
     threshold = check_number("threshold", threshold, minimum=0.0, low_open=True)
     dtype = tf.as_dtype(dtype)
     if not dtype.is_floating:
-        _fail("dtype", dtype.name, "a floating-point dtype such as 'float32'")
-    normal_seed, uniform_seed = _seed_pair(seed)
+        fail("dtype", dtype.name, "a floating-point dtype such as 'float32'")
+    normal_seed, uniform_seed = seeds.split(seeds.stateless_seed(seed), 2)
     z = tf.random.stateless_normal(shape, seed=normal_seed, dtype=dtype)
     # truncated draw by inverse CDF: v ~ U(-a, a), a = erf(t / sqrt 2), z = sqrt 2 erfinv(v)
     sqrt2 = tf.constant(np.sqrt(2.0), dtype)

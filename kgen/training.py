@@ -2,7 +2,8 @@
 
 Each recipe trains with `fit` on the real data, evaluates on held-out data and
 writes a preset folder whose model card records the command and the scores.
-`kgen train FAMILY ...` calls these.
+While training, the weights of the last finished epoch are kept beside the
+output folder (`<out>.checkpoint.weights.h5`). `kgen train FAMILY ...` calls these.
 """
 
 import os
@@ -11,7 +12,13 @@ import keras
 import numpy as np
 
 from kgen import datasets
+from kgen.callbacks import AtomicCheckpoint
 from kgen.validation import check_int, check_number
+
+
+def _checkpoint_path(out):
+    """Where a recipe keeps its per-epoch weights until the preset is written: beside `out`."""
+    return os.path.abspath(os.fspath(out)).rstrip(os.sep) + ".checkpoint.weights.h5"
 
 
 def classifier_card(epochs, batch_size, learning_rate, seed, metrics, command):
@@ -74,10 +81,20 @@ def train_classifier(
     model = Classifier()
     steps = epochs * (len(x_train) // batch_size)
     model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps)))
-    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)
+    checkpoint = _checkpoint_path(out)
+    model.fit(
+        x_train,
+        y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        shuffle=True,
+        verbose=verbose,
+        callbacks=[AtomicCheckpoint(checkpoint)],
+    )
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
     metrics = {"test_accuracy": round(float(accuracy), 4), "test_loss": round(float(loss), 4)}
     model.save_to_preset(out, **classifier_card(epochs, batch_size, learning_rate, seed, metrics, command))
+    os.remove(checkpoint)
     return model, metrics
 
 
@@ -133,6 +150,39 @@ def fit_vae(
     return vae
 
 
+def vae_card(latent_dim, epochs, batch_size, seed, test_images, num_samples, metrics, command):
+    """The model card fields of a VAE trained by `train_vae`."""
+    return dict(
+        description=(
+            f"A convolutional VAE with a {latent_dim}-dimensional Gaussian latent and a Bernoulli "
+            "likelihood on dynamically binarized Fashion-MNIST. Its posterior, prior and likelihood "
+            "are TensorFlow Probability distributions."
+        ),
+        training=(
+            f"`fit` on the 60,000 training images for {epochs} epochs, batch {batch_size}, images "
+            "binarized afresh at every step (x_b ~ Bernoulli(x)), single-sample reparameterized ELBO "
+            f"with analytic KL, Adam with a cosine-decayed learning rate from 1e-3, linear KL "
+            f"warm-up over the first {max(1, epochs // 10)} epoch(s), seed {seed}. Likelihood scores "
+            f"are on the {test_images} test images binarized once with seed 0, never seen in "
+            f"training: ELBO with 10 samples per image, NLL as the IWAE bound with k = {num_samples}; "
+            "`_sem` entries are standard errors over images. `fd_test` is the Frechet distance, on "
+            "the `fashion_mnist_classifier` features, between 10,000 samples (decoded means of prior "
+            "latents, seed 0) and the 10,000 test images; `fd_floor` is the same distance between "
+            "10,000 training images and the test images; `classifier_score` is the Inception-score "
+            "analogue of the samples on that classifier (at most 10)."
+        ),
+        command=command,
+        metrics=metrics,
+        datasets=["fashion_mnist"],
+        tags=["vae", "generative"],
+        images={
+            "64 samples from the prior": "samples.png",
+            "test images (odd columns) and their reconstructions (even columns)": "reconstructions.png",
+            "slerp between the posterior means of test images": "interpolation.png",
+        },
+    )
+
+
 def train_vae(
     out,
     epochs=VAE_EPOCHS,
@@ -158,42 +208,28 @@ def train_vae(
 
     x_train, _ = datasets.load_fashion_mnist("train", path=data_dir)
     x_test = evaluation.binarized_test_split(data_dir, limit=eval_limit)
-    vae = fit_vae(x_train, epochs=epochs, latent_dim=latent_dim, batch_size=batch_size, seed=seed, verbose=verbose)
+    checkpoint = _checkpoint_path(out)
+    vae = fit_vae(
+        x_train,
+        epochs=epochs,
+        latent_dim=latent_dim,
+        batch_size=batch_size,
+        seed=seed,
+        verbose=verbose,
+        callbacks=[AtomicCheckpoint(checkpoint)],
+    )
     metrics = evaluation.vae_scores(vae, x_test, num_samples=num_samples)
+    originals, _ = datasets.load_fashion_mnist("test", path=data_dir)
+    metrics.update(evaluation.sample_quality(vae.sample(10000, seed=0), originals, x_train[:10000]))
 
     os.makedirs(out, exist_ok=True)
     plot.image_grid(vae.sample(64, seed=0), os.path.join(out, "samples.png"), nrow=8)
-    originals, _ = datasets.load_fashion_mnist("test", path=data_dir)
     pairs = np.stack([originals[:16], vae.reconstruct(originals[:16])], axis=1).reshape((32, 28, 28, 1))
     plot.image_grid(pairs, os.path.join(out, "reconstructions.png"), nrow=8)
     ends = [originals[i] for i in (0, 1, 2, 3, 4, 5)]
     strips = np.stack([vae.interpolate(a, b, steps=10) for a, b in zip(ends[::2], ends[1::2])])
     plot.interpolation_strip(strips, os.path.join(out, "interpolation.png"))
 
-    vae.save_to_preset(
-        out,
-        description=(
-            f"A convolutional VAE with a {latent_dim}-dimensional Gaussian latent and a Bernoulli "
-            "likelihood on dynamically binarized Fashion-MNIST. Its posterior, prior and likelihood "
-            "are TensorFlow Probability distributions."
-        ),
-        training=(
-            f"`fit` on the 60,000 training images for {epochs} epochs, batch {batch_size}, images "
-            "binarized afresh at every step (x_b ~ Bernoulli(x)), single-sample reparameterized ELBO "
-            f"with analytic KL, Adam with a cosine-decayed learning rate from 1e-3, linear KL "
-            f"warm-up over the first {max(1, epochs // 10)} epoch(s), seed {seed}. Scores are on the "
-            f"{len(x_test)} test images binarized once with seed 0, never seen in training: ELBO with "
-            f"10 samples per image, NLL as the IWAE bound with k = {num_samples}; `_sem` entries are "
-            "standard errors over images."
-        ),
-        command=command,
-        metrics=metrics,
-        datasets=["fashion_mnist"],
-        tags=["vae", "generative"],
-        images={
-            "64 samples from the prior": "samples.png",
-            "test images (odd columns) and their reconstructions (even columns)": "reconstructions.png",
-            "slerp between the posterior means of test images": "interpolation.png",
-        },
-    )
+    vae.save_to_preset(out, **vae_card(latent_dim, epochs, batch_size, seed, len(x_test), num_samples, metrics, command))
+    os.remove(checkpoint)
     return vae, metrics

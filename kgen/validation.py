@@ -15,7 +15,11 @@ from kgen.errors import KgenTypeError, KgenValueError
 def _describe(value):
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         dtype = getattr(value.dtype, "name", str(value.dtype))
-        return f"an array of shape {tuple(value.shape)} and dtype {dtype}"
+        try:
+            shape = tuple(value.shape)
+        except (TypeError, ValueError):  # a symbolic tensor of unknown rank
+            shape = "unknown"
+        return f"an array of shape {shape} and dtype {dtype}"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

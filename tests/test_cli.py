@@ -87,3 +87,20 @@ def test_estimators_table_and_plot(capsys, tmp_path):
 def test_estimators_bad_reps(capsys):
     status, _, err = run(capsys, "estimators", "--reps", "0")
     assert status == 1 and "reps must be an integer >= 2" in err
+
+
+def test_vae_sample_and_interpolate(capsys, tmp_path):
+    status, out, _ = run(capsys, "sample", "vae_fashion_mnist", "--num", "16", "--out", str(tmp_path / "s.png"))
+    assert status == 0 and (tmp_path / "s.png").exists()
+    images = [os.path.join(REPO, "examples", "images", name) for name in ("sneaker.png", "ankle_boot.png")]
+    status, _, _ = run(
+        capsys, "interpolate", "vae_fashion_mnist", "--images", *images, "--steps", "5", "--out", str(tmp_path / "i.png")
+    )
+    assert status == 0 and (tmp_path / "i.png").exists()
+    status, _, _ = run(capsys, "interpolate", "vae_fashion_mnist", "--out", str(tmp_path / "z.png"))
+    assert status == 0 and (tmp_path / "z.png").exists()
+
+
+def test_eval_vae(capsys, fashion_mnist_test):
+    status, out, _ = run(capsys, "eval", "vae_fashion_mnist", "--limit", "50", "--num-samples", "10")
+    assert status == 0 and "test_elbo=" in out and "test_nll_iwae_k10=" in out and "on 50 test images" in out

@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from kgen import losses, sampling
+from kgen import losses, sampling, seeds
 from kgen.errors import KgenTypeError
 from kgen.models.base import KgenModel
 from kgen.serialization import serializable
@@ -22,13 +22,6 @@ GAUSSIAN_SCALES = ("per_pixel", "global")
 def _images_of(data):
     """`fit` may pass x, (x,), (x, y) or (x, y, sample_weight): the VAE uses x."""
     return data[0] if isinstance(data, (tuple, list)) else data
-
-
-def _replica_seed(seed):
-    """Fold the replica id into a stateless seed so each replica draws its own noise."""
-    context = tf.distribute.get_replica_context()
-    replica = context.replica_id_in_sync_group if context is not None else 0
-    return tf.random.experimental.stateless_fold_in(seed, replica)
 
 
 @tf.function
@@ -185,10 +178,6 @@ class VAE(KgenModel):
     def metrics(self):
         return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
 
-    def _step_seeds(self):
-        seed = tf.cast(tf.math.floormod(tf.cast(self.seed_generator.next(), tf.int64), 2**31 - 1), tf.int32)
-        return tf.unstack(tf.random.experimental.stateless_split(_replica_seed(seed), num=2))
-
     def _terms(self, images, seed, training):
         """(log p(x|z), KL) per example, with one reparameterized z ~ q(z|x)."""
         q = self.posterior(images, training=training)
@@ -205,7 +194,7 @@ class VAE(KgenModel):
 
     def train_step(self, data):
         images = tf.cast(_images_of(data), tf.float32)
-        binarize_seed, sample_seed = self._step_seeds()
+        binarize_seed, sample_seed = seeds.step_seeds(self.seed_generator, 2)
         if self.likelihood == "bernoulli" and self.binarize:
             uniform = tf.random.stateless_uniform(tf.shape(images), binarize_seed)
             images = tf.cast(sampling.bernoulli_from_uniform(uniform, images), tf.float32)
@@ -221,7 +210,7 @@ class VAE(KgenModel):
 
     def test_step(self, data):
         images = tf.cast(_images_of(data), tf.float32)
-        _, sample_seed = self._step_seeds()
+        _, sample_seed = seeds.step_seeds(self.seed_generator, 2)
         reconstruction, kl = self._terms(images, sample_seed, training=False)
         return self._record(losses.negative_elbo(reconstruction, kl, self.beta), reconstruction, kl)
 

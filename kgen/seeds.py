@@ -1,0 +1,65 @@
+"""Stateless random seeds: what every seeded sampler and compiled train step draws from.
+
+TensorFlow's stateless ops take a seed pair, a shape-[2] int32 tensor, and always
+return the same numbers for the same pair. kgen turns a user's `seed=` (an int, a
+`keras.random.SeedGenerator`, a pair, or None) into such a pair, and splits it when
+a step needs several independent streams.
+"""
+
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kgen.errors import KgenTypeError
+from kgen.validation import check_int, fail
+
+MAX_SEED = 2**31 - 1
+
+
+def stateless_seed(seed, name="seed"):
+    """A shape-[2] int32 seed tensor from `seed`.
+
+    Args:
+        seed: None (a fresh random pair), an int in [0, 2**31 - 1], a
+            `keras.random.SeedGenerator` (its next state: a new pair each call, also
+            inside a compiled step), or an integer tensor/array of shape [2].
+        name: str, the argument name for error messages.
+    """
+    if seed is None:
+        return tf.random.uniform([2], maxval=MAX_SEED, dtype=tf.int32)
+    if isinstance(seed, keras.random.SeedGenerator):
+        state = tf.convert_to_tensor(seed.next())
+        return tf.cast(tf.math.floormod(tf.cast(state, tf.int64), MAX_SEED), tf.int32)
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return tf.constant([check_int(name, seed, minimum=0, maximum=MAX_SEED), 0], tf.int32)
+    if tf.is_tensor(seed) or isinstance(seed, (np.ndarray, list, tuple)):
+        tensor = tf.convert_to_tensor(seed)
+        if tensor.dtype.is_integer and tensor.shape.rank == 1 and tensor.shape[0] == 2:
+            return tf.cast(tensor, tf.int32)
+    fail(
+        name,
+        seed,
+        "None, an integer in [0, 2**31 - 1], a keras.random.SeedGenerator or a seed pair "
+        "(an integer tensor of shape [2])",
+        KgenTypeError,
+    )
+
+
+def split(seed, count):
+    """`count` independent seed pairs from one pair."""
+    return tf.unstack(tf.random.experimental.stateless_split(seed, num=count))
+
+
+def step_seeds(seed_generator, count):
+    """`count` seed pairs for one training step, different on every replica.
+
+    Draws the generator's next state (a variable update, so it advances inside a
+    compiled step) and folds in the replica id, so under a `tf.distribute`
+    strategy each replica gets its own noise.
+    """
+    seed = stateless_seed(seed_generator)
+    context = tf.distribute.get_replica_context()
+    replica = context.replica_id_in_sync_group if context is not None else 0
+    return split(tf.random.experimental.stateless_fold_in(seed, replica), count)
