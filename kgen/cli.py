@@ -83,6 +83,8 @@ def cmd_sample(args):
     if hasattr(model, "generate"):
         images = model.generate(args.num, seed=args.seed, truncation=args.truncation, labels=args.label)
     elif hasattr(model, "sample"):
+        if args.truncation is not None or args.label is not None:
+            _unsupported("sample --truncation/--label", args.preset, model, "is a GAN")
         images = model.sample(args.num, seed=args.seed)
     else:
         _unsupported("sample", args.preset, model, "can sample images (a VAE or a GAN)")
@@ -102,8 +104,10 @@ def cmd_interpolate(args):
         strip = model.interpolate(x[0], x[1], steps=args.steps, method=args.method)
     else:
         z = model.sample_latent(2, seed=args.seed)
-        between = getattr(model, "interpolate_latent", model.interpolate)
-        strip = between(z[0], z[1], steps=args.steps, method=args.method)
+        if hasattr(model, "interpolate_latent"):
+            strip = model.interpolate_latent(z[0], z[1], steps=args.steps, method=args.method)
+        else:
+            strip = model.interpolate(z[0], z[1], steps=args.steps, method=args.method, labels=args.label)
     print(plot.interpolation_strip(np.asarray(strip), args.out))
 
 
@@ -115,6 +119,18 @@ def cmd_train(args):
         _, metrics = training.train_classifier(
             args.out,
             epochs=args.epochs or 15,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            data_dir=args.data_dir,
+            command=command,
+        )
+    elif args.family in ("dcgan", "cdcgan"):
+        _, metrics = training.train_gan(
+            args.out,
+            conditional=args.family == "cdcgan",
+            loss=args.loss,
+            epochs=args.epochs or training.GAN_EPOCHS,
+            ema=None if args.ema == 0 else args.ema,
             batch_size=args.batch_size,
             seed=args.seed,
             data_dir=args.data_dir,
@@ -138,18 +154,26 @@ def cmd_train(args):
 
 def cmd_eval(args):
     from kgen import datasets, evaluation
-    from kgen.models import VAE, Classifier
+    from kgen.models import GAN, VAE, Classifier
 
     model, _ = _load_model(args.preset)
+    x_test, y_test = datasets.load_fashion_mnist("test", path=args.data_dir)
     if isinstance(model, Classifier):
-        x, y = datasets.load_fashion_mnist("test", path=args.data_dir)
-        scores = evaluation.classifier_scores(model, x[: args.limit], y[: args.limit])
+        scores = evaluation.classifier_scores(model, x_test[: args.limit], y_test[: args.limit])
+        scored = len(x_test[: args.limit])
     elif isinstance(model, VAE):
         x = evaluation.binarized_test_split(args.data_dir, limit=args.limit)
         scores = evaluation.vae_scores(model, x, num_samples=args.num_samples)
+        scores.update(evaluation.sample_quality(model.sample(args.samples, seed=0), x_test))
+        scored = len(x)
+    elif isinstance(model, GAN):
+        labels = np.arange(args.samples) % model.num_classes if model.num_classes else None
+        x_train, _ = datasets.load_fashion_mnist("train", path=args.data_dir)
+        scores = evaluation.sample_quality(model.generate(args.samples, labels=labels, seed=0), x_test, x_train[:10000])
+        scored = len(x_test)
     else:
-        _unsupported("eval", args.preset, model, "has an evaluation recipe (a Classifier or a VAE)")
-    print(", ".join(f"{name}={value}" for name, value in scores.items()) + f" on {len(x)} test images")
+        _unsupported("eval", args.preset, model, "has an evaluation recipe (a Classifier, VAE or GAN)")
+    print(", ".join(f"{name}={value}" for name, value in scores.items()) + f" on {scored} test images")
 
 
 def cmd_play(args):
@@ -195,13 +219,16 @@ def build_parser():
     p.add_argument("preset")
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--images", nargs=2, metavar="IMAGE", help="two image files to interpolate between (VAE)")
+    p.add_argument("--label", type=int, default=None, help="class of a conditional GAN")
     p.add_argument("--method", choices=("slerp", "lerp"), default="slerp")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="interpolation.png")
     p.set_defaults(run=cmd_interpolate)
 
     p = commands.add_parser("train", help="train a model family and write a preset")
-    p.add_argument("family", choices=("classifier", "vae"))
+    p.add_argument("family", choices=("classifier", "vae", "dcgan", "cdcgan"))
+    p.add_argument("--loss", default="non_saturating", help="GAN loss: minimax, non_saturating, least_squares, wgan-gp, hinge")
+    p.add_argument("--ema", type=float, default=0.999, help="GAN generator weight averaging (0: off)")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--latent-dim", type=int, default=None)
     p.add_argument("--num-samples", type=int, default=1000, help="IWAE samples for the VAE's scores")
@@ -217,6 +244,7 @@ def build_parser():
     p.add_argument("--data-dir", default=None)
     p.add_argument("--limit", type=int, default=None, help="score only the first N test images")
     p.add_argument("--num-samples", type=int, default=1000, help="IWAE samples for a VAE's NLL")
+    p.add_argument("--samples", type=int, default=10000, help="generated images for the Frechet distance")
     p.set_defaults(run=cmd_eval)
 
     p = commands.add_parser("play", help="run an RL agent preset")

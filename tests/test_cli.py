@@ -102,5 +102,31 @@ def test_vae_sample_and_interpolate(capsys, tmp_path):
 
 
 def test_eval_vae(capsys, fashion_mnist_test):
-    status, out, _ = run(capsys, "eval", "vae_fashion_mnist", "--limit", "50", "--num-samples", "10")
+    status, out, _ = run(capsys, "eval", "vae_fashion_mnist", "--limit", "50", "--num-samples", "10", "--samples", "500")
     assert status == 0 and "test_elbo=" in out and "test_nll_iwae_k10=" in out and "on 50 test images" in out
+    assert "fd_test=" in out
+
+
+@pytest.fixture
+def tiny_cgan_preset(tmp_path):
+    from kgen.models import DCGAN
+
+    gan = DCGAN(latent_dim=8, num_classes=10, base_filters=4)
+    return str(gan.save_to_preset(tmp_path / "tiny_cgan"))
+
+
+def test_gan_sample_interpolate(capsys, tmp_path, tiny_cgan_preset):
+    out = str(tmp_path / "s.png")
+    status, _, _ = run(capsys, "sample", tiny_cgan_preset, "--num", "8", "--label", "7", "--truncation", "0.7", "--out", out)
+    assert status == 0 and os.path.exists(out)
+    status, _, err = run(capsys, "sample", tiny_cgan_preset, "--num", "8", "--out", out)
+    assert status == 1 and "labels" in err
+    status, _, _ = run(capsys, "interpolate", tiny_cgan_preset, "--label", "3", "--out", str(tmp_path / "i.png"))
+    assert status == 0 and (tmp_path / "i.png").exists()
+    status, _, err = run(capsys, "sample", "vae_fashion_mnist", "--label", "3", "--out", out)
+    assert status == 1 and "is a GAN" in err
+
+
+def test_eval_gan(capsys, tiny_cgan_preset, fashion_mnist_test):
+    status, out, _ = run(capsys, "eval", tiny_cgan_preset, "--samples", "300")
+    assert status == 0 and "fd_test=" in out and "fd_floor=" in out and "classifier_score=" in out

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from kgen import losses, sampling, seeds
 from kgen.errors import KgenTypeError, KgenValueError
-from kgen.models.base import KgenModel
+from kgen.models.base import KgenModel, in_batches
 from kgen.serialization import serializable
 from kgen.validation import check_choice, check_finite, check_images, check_int, check_number, fail
 
@@ -34,11 +34,6 @@ def _unit_interval(images):
 def _generate_batch(generator, z, labels):
     """Images in [0, 1] from one fixed-size batch; traced once per generator, batch size and labels."""
     return _unit_interval(generator(z if labels is None else [z, labels], training=False))
-
-
-def _pad(array, size):
-    """Repeat the last row so every compiled call sees the same batch size."""
-    return np.concatenate([array, np.repeat(array[-1:], size - len(array), axis=0)]) if len(array) < size else array
 
 
 def _ema_copy(generator):
@@ -420,14 +415,13 @@ class GAN(KgenModel):
                     fail(name, value, "None when z is given (it applies to latents drawn for n)")
             z = self._check_latents(z)
         labels = self._check_labels(labels, len(z))
-        batch_size = min(check_int("batch_size", batch_size, minimum=1), len(z))
-        batches = []
-        for start in range(0, len(z), batch_size):
-            z_batch = _pad(z[start : start + batch_size], batch_size)
-            label_batch = None if labels is None else _pad(labels[start : start + batch_size], batch_size)
-            images = _generate_batch(self.sampling_generator, z_batch, label_batch)
-            batches.append(images.numpy()[: len(z) - start])
-        return np.concatenate(batches)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        generator = self.sampling_generator
+        return in_batches(
+            lambda z_batch, label_batch, _: _generate_batch(generator, z_batch, label_batch).numpy(),
+            [z, labels],
+            batch_size,
+        )
 
     def interpolate(self, z0, z1, steps=8, method="slerp", labels=None):
         """Images along the latent path from z0 to z1.

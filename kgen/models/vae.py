@@ -7,7 +7,7 @@ import tensorflow_probability as tfp
 
 from kgen import losses, sampling, seeds
 from kgen.errors import KgenTypeError
-from kgen.models.base import KgenModel
+from kgen.models.base import KgenModel, in_batches
 from kgen.serialization import serializable
 from kgen.validation import check_choice, check_finite, check_images, check_int, check_number, fail
 
@@ -275,19 +275,6 @@ class VAE(KgenModel):
         means = keras.ops.convert_to_numpy(self.encode(np.stack([x0, x1])).mean())
         return self.interpolate_latent(means[0], means[1], steps=steps, method=method)
 
-    def _batched(self, x, batch_size, function):
-        """Apply a compiled `function(batch, index)` to fixed-size batches (the last one padded)."""
-        n = len(x)
-        batch_size = min(batch_size, n)
-        results = []
-        for index, start in enumerate(range(0, n, batch_size)):
-            batch = x[start : start + batch_size]
-            valid = len(batch)
-            if valid < batch_size:
-                batch = np.concatenate([batch, np.repeat(batch[-1:], batch_size - valid, axis=0)])
-            results.append(function(batch, index)[:valid])
-        return np.concatenate(results)
-
     def elbo(self, x, num_samples=1, batch_size=500, seed=0):
         """The ELBO per example, nats: E_q[log p(x|z)] - KL(q(z|x) || p(z)).
 
@@ -310,7 +297,7 @@ class VAE(KgenModel):
         def batch_elbo(images, index):
             return _elbo(self, images, num_samples, tf.constant([seed, index], tf.int32)).numpy()
 
-        return self._batched(x, batch_size, batch_elbo).astype("float64")
+        return in_batches(batch_elbo, [x], batch_size).astype("float64")
 
     def log_likelihood(self, x, num_samples=1000, batch_size=None, chunk_size=2000, seed=0):
         """Importance-weighted (IWAE) estimate of log p(x) per example, nats.
@@ -350,7 +337,7 @@ class VAE(KgenModel):
             ]
             return losses.importance_weighted_bound(tf.concat(parts, axis=0)).numpy()
 
-        return self._batched(x, batch_size, batch_bound).astype("float64")
+        return in_batches(batch_bound, [x], batch_size).astype("float64")
 
     # ------------------------------------------------------------------ serialization
 
