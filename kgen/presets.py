@@ -20,6 +20,7 @@ import datetime
 import hashlib
 import json
 import os
+import shutil
 
 import numpy as np
 
@@ -215,7 +216,7 @@ def load(cls, handle, load_weights=True):
     return model
 
 
-def _card_text(model, metadata, title, description, training, command, datasets, tags, images):
+def _card_text(model, metadata, title, description, training, command, datasets, tags, images, sections):
     metrics = metadata.get("metrics", {})
     front = ["---", "library_name: keras", "tags:"]
     front += [f"- {tag}" for tag in ["kgen", "keras", *tags]]
@@ -245,6 +246,8 @@ def _card_text(model, metadata, title, description, training, command, datasets,
     if metrics:
         body += ["", "## Scores", "", "| metric | value |", "| --- | --- |"]
         body += [f"| {name} | {value} |" for name, value in metrics.items()]
+    for heading, text in (sections or {}).items():
+        body += ["", f"## {heading}", "", text]
     if images:
         body += ["", "## Pictures", ""] + [f"![{alt}]({path})" for alt, path in images.items()]
     body += [
@@ -270,6 +273,7 @@ def save(
     datasets=(),
     tags=(),
     images=None,
+    sections=None,
 ):
     """Write `model` as a preset folder, atomically; the body of `save_to_preset`."""
     import keras
@@ -303,11 +307,11 @@ def save(
         with open(os.path.join(tmp, METADATA_FILE), "w", encoding="utf-8") as f:
             json.dump(metadata, f, indent=2)
         for alt, relative in pictures.items():
-            if not os.path.isfile(os.path.join(preset_dir, relative)) and not os.path.isfile(
-                os.path.join(tmp, relative)
-            ):
+            if not os.path.isfile(os.path.join(preset_dir, relative)):
                 raise PresetError(f"images[{alt!r}] names {relative}, which is not in the preset folder.")
-        card = _card_text(model, metadata, title, description, training, command, datasets, tags, pictures)
+        card = _card_text(
+            model, metadata, title, description, training, command, datasets, tags, pictures, sections
+        )
         with open(os.path.join(tmp, CARD_FILE), "w", encoding="utf-8") as f:
             f.write(card)
         _keep_extra_files(preset_dir, tmp)
@@ -318,8 +322,6 @@ def _keep_extra_files(old_dir, new_dir):
     """Carry pictures and other extra files of an existing preset folder over to its new version."""
     if not os.path.isdir(old_dir):
         return
-    import shutil
-
     own = {CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE, CARD_FILE}
     for name in os.listdir(old_dir):
         if name in own or name.startswith("."):
@@ -427,6 +429,7 @@ class PresetMixin:
             **card: model card fields, all optional: `title`, `description`,
                 `training` (how it was trained), `command` (that reproduces it),
                 `metrics` (dict of name to value), `datasets`, `tags`, `images`
-                (dict of alt text to a picture's path inside the folder).
+                (dict of alt text to a picture's path inside the folder), `sections`
+                (dict of heading to markdown, e.g. a comparison with a baseline).
         """
         return save(self, preset_dir, **card)

@@ -145,3 +145,16 @@ def test_shipped_preset_matches_registry_and_probe(info):
     assert "Reproduce with:" in card
     with open(os.path.join(info.local_dir, "config.json")) as f:
         assert json.load(f)["registered_name"] == f"kgen>{info.class_name}"
+
+
+def test_card_pictures_and_sections(saved, images):
+    from kgen import plot
+
+    model, path = saved
+    plot.image_grid(images, os.path.join(path, "grid.png"))
+    model.save_to_preset(path, images={"a grid": "grid.png"}, sections={"Comparison": "Better than X."})
+    card = open(os.path.join(path, "README.md")).read()
+    assert "![a grid](grid.png)" in card and "## Comparison\n\nBetter than X." in card
+    assert os.path.isfile(os.path.join(path, "grid.png"))
+    with pytest.raises(PresetError, match="images\\['missing'\\] names nowhere.png"):
+        model.save_to_preset(path, images={"missing": "nowhere.png"})
