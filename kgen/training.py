@@ -150,9 +150,10 @@ def fit_vae(
     return vae
 
 
-def vae_card(latent_dim, epochs, batch_size, seed, test_images, num_samples, metrics, command):
-    """The model card fields of a VAE trained by `train_vae`."""
+def vae_card(latent_dim, epochs, batch_size, seed, test_images, num_samples, metrics, command, sections=None):
+    """The model card fields of a VAE trained by `train_vae` (`sections`: extra card sections)."""
     return dict(
+        sections=sections,
         description=(
             f"A convolutional VAE with a {latent_dim}-dimensional Gaussian latent and a Bernoulli "
             "likelihood on dynamically binarized Fashion-MNIST. Its posterior, prior and likelihood "
