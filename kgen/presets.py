@@ -180,7 +180,10 @@ def verify_weights(preset_dir, metadata=None):
     metadata = read_metadata(preset_dir) if metadata is None else metadata
     path = os.path.join(preset_dir, WEIGHTS_FILE)
     if not os.path.isfile(path):
-        raise PresetError(f"preset folder {preset_dir} has no {WEIGHTS_FILE}.")
+        raise PresetError(
+            f"preset folder {preset_dir} has no {WEIGHTS_FILE}: download it again (delete its folder "
+            "in the Hugging Face cache), restore it from version control, or re-save it with save_to_preset."
+        )
     actual = _sha256(path)
     if actual != metadata.get("weights_sha256"):
         raise ChecksumError(
