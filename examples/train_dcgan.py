@@ -1,0 +1,49 @@
+"""Train a DCGAN on Fashion-MNIST with `fit`, watching samples and the Frechet distance.
+
+    python examples/train_dcgan.py --epochs 5 --out out/my_dcgan [--conditional] [--loss hinge]
+
+A short version of `kgen train dcgan` (the recipe behind the dcgan presets);
+needs the data (`make data`).
+"""
+
+import argparse
+import os
+
+import kgen
+from kgen import callbacks, datasets, plot
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--epochs", type=int, default=5)
+parser.add_argument("--loss", default="non_saturating")
+parser.add_argument("--conditional", action="store_true")
+parser.add_argument("--limit", type=int, default=None, help="train on the first N images (quick try)")
+parser.add_argument("--out", default="out/my_dcgan")
+args = parser.parse_args()
+
+x_train, y_train = datasets.load_fashion_mnist("train")
+x_test, _ = datasets.load_fashion_mnist("test")
+x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+
+gan = kgen.models.DCGAN(
+    latent_dim=64,
+    image_shape=(28, 28, 1),
+    num_classes=10 if args.conditional else None,
+    loss=args.loss,
+    ema=0.999,  # generate() samples from an average of the generator's weights
+)
+gan.compile()  # Adam(2e-4, beta_1=0.5); the WGAN-GP paper's settings for loss="wgan-gp"
+gan.fit(
+    x_train,
+    y_train if args.conditional else None,
+    epochs=args.epochs,
+    batch_size=128,
+    callbacks=[
+        callbacks.SampleGrid(os.path.join(args.out, "epoch_{epoch:03d}.png")),  # classes cycle when conditional
+        callbacks.FrechetDistance(x_test[:2000], num_samples=2000),
+        callbacks.DivergenceGuard(),
+    ],
+)
+plot.image_grid(gan.generate(64, labels=[k % 10 for k in range(64)] if args.conditional else None, seed=0),
+                os.path.join(args.out, "samples.png"), nrow=8)
+gan.save_to_preset(os.path.join(args.out, "preset"), command="python examples/train_dcgan.py")
+print("wrote", args.out)
