@@ -83,6 +83,14 @@ REGISTRY = {
             metrics={"test_nll_iwae_k1000": 231.16, "test_elbo": -233.51, "fd_test": 14.3},
             hf_handle="hf://kgen/vae_fashion_mnist",
         ),
+        PresetInfo(
+            name="dcgan_fashion_mnist",
+            class_name="DCGAN",
+            description="DCGAN, non-saturating loss, generator weights averaged (EMA 0.999), 64-d latent",
+            params=1207491,
+            metrics={"fd_test": 7.27, "classifier_score": 6.626},
+            hf_handle="hf://kgen/dcgan_fashion_mnist",
+        ),
     )
 }
 

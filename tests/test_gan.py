@@ -328,3 +328,16 @@ def test_divergence_guard_stops_on_a_non_finite_loss(x, capsys):
     assert guard.message in capsys.readouterr().out
     with pytest.raises(KgenTypeError, match="monitor must be a log name or a tuple of log names"):
         DivergenceGuard(monitor=3)
+
+
+@pytest.mark.slow
+def test_shipped_dcgan_reaches_its_stated_fd(fashion_mnist_test):
+    from kgen import evaluation
+    from kgen.models import DCGAN
+
+    x_test, _ = fashion_mnist_test
+    gan = DCGAN.from_preset("dcgan_fashion_mnist")
+    stated = DCGAN.presets["dcgan_fashion_mnist"].metrics
+    scores = evaluation.sample_quality(gan.generate(10000, seed=0), x_test)
+    assert scores["fd_test"] == pytest.approx(stated["fd_test"], abs=0.05)
+    assert scores["classifier_score"] == pytest.approx(stated["classifier_score"], abs=0.005)
