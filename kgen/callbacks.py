@@ -2,7 +2,7 @@
 
 import keras
 
-from kgen.validation import check_int, check_number
+from kgen.validation import check_int, check_number, fail
 
 
 class KLWarmup(keras.callbacks.Callback):
@@ -69,7 +69,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
     def __init__(self, path, every=1):
         super().__init__()
         if not str(path).endswith(".weights.h5"):
-            raise ValueError(f"path must end in '.weights.h5'; got {str(path)!r}.")
+            fail("path", str(path), "a file name ending in '.weights.h5'")
         self.path = str(path)
         self.every = check_int("every", every, minimum=1)
 

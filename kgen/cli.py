@@ -22,8 +22,7 @@ def _load_model(preset):
 
     from kgen import presets
 
-    preset_dir = presets.resolve(preset)
-    return presets.load(keras.Model, preset_dir), preset_dir
+    return presets.load(keras.Model, preset)
 
 
 def _read_images(paths, image_shape):
@@ -79,7 +78,7 @@ def _unsupported(command, preset, model, needs):
 def cmd_sample(args):
     from kgen import plot
 
-    model, _ = _load_model(args.preset)
+    model = _load_model(args.preset)
     if hasattr(model, "generate"):
         images = model.generate(args.num, seed=args.seed, truncation=args.truncation, labels=args.label)
     elif hasattr(model, "sample"):
@@ -94,7 +93,7 @@ def cmd_sample(args):
 def cmd_interpolate(args):
     from kgen import plot
 
-    model, _ = _load_model(args.preset)
+    model = _load_model(args.preset)
     if not hasattr(model, "sample_latent"):
         _unsupported("interpolate", args.preset, model, "has a latent space (a VAE or a GAN)")
     if args.images:
@@ -156,7 +155,7 @@ def cmd_eval(args):
     from kgen import datasets, evaluation
     from kgen.models import GAN, VAE, Classifier
 
-    model, _ = _load_model(args.preset)
+    model = _load_model(args.preset)
     x_test, y_test = datasets.load_fashion_mnist("test", path=args.data_dir)
     if isinstance(model, Classifier):
         scores = evaluation.classifier_scores(model, x_test[: args.limit], y_test[: args.limit])
@@ -177,7 +176,7 @@ def cmd_eval(args):
 
 
 def cmd_play(args):
-    model, _ = _load_model(args.preset)
+    model = _load_model(args.preset)
     if not hasattr(model, "predict_action"):
         _unsupported("play", args.preset, model, "is an RL agent")
 

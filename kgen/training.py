@@ -13,7 +13,7 @@ import numpy as np
 
 from kgen import datasets
 from kgen.callbacks import AtomicCheckpoint
-from kgen.validation import check_int, check_number
+from kgen.validation import check_int, check_number, fail
 
 
 def _checkpoint_path(out):
@@ -208,7 +208,8 @@ def train_vae(
     from kgen import evaluation, plot
 
     x_train, _ = datasets.load_fashion_mnist("train", path=data_dir)
-    x_test = evaluation.binarized_test_split(data_dir, limit=eval_limit)
+    originals, _ = datasets.load_fashion_mnist("test", path=data_dir)
+    x_test = datasets.binarize(originals[:eval_limit] if eval_limit else originals, seed=0)
     checkpoint = _checkpoint_path(out)
     vae = fit_vae(
         x_train,
@@ -220,7 +221,6 @@ def train_vae(
         callbacks=[AtomicCheckpoint(checkpoint)],
     )
     metrics = evaluation.vae_scores(vae, x_test, num_samples=num_samples)
-    originals, _ = datasets.load_fashion_mnist("test", path=data_dir)
     metrics.update(evaluation.sample_quality(vae.sample(10000, seed=0), originals, x_train[:10000]))
 
     os.makedirs(out, exist_ok=True)
@@ -284,7 +284,7 @@ def fit_gan(
     seed = check_int("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     if conditional and y_train is None:
-        raise ValueError("y_train must hold the class labels when conditional=True; got None.")
+        fail("y_train", y_train, "the class labels when conditional=True")
     num_classes = int(np.max(y_train)) + 1 if conditional else None
     data = (x_train, np.asarray(y_train, "int32")) if conditional else x_train
     dataset = (
