@@ -26,6 +26,8 @@ demo: $(VENV)/.installed
 	$(BIN)/kgen interpolate vae_fashion_mnist --images examples/images/sneaker.png examples/images/ankle_boot.png --steps 10 --out out/vae_interpolation.png
 	$(BIN)/kgen sample dcgan_fashion_mnist --num 64 --truncation 0.7 --out out/dcgan_samples.png
 	$(BIN)/kgen interpolate dcgan_fashion_mnist --steps 10 --out out/dcgan_interpolation.png
+	$(BIN)/kgen play dqn_cartpole --episodes 5 --gif out/dqn_cartpole.gif
+	$(BIN)/kgen play reinforce_cartpole --episodes 5
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

@@ -18,6 +18,7 @@ from kgen import (
     models,
     plot,
     presets,
+    rl,
     sampling,
     training,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "models",
     "plot",
     "presets",
+    "rl",
     "sampling",
     "training",
 ]

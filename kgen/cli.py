@@ -135,6 +135,12 @@ def cmd_train(args):
             data_dir=args.data_dir,
             command=command,
         )
+    elif args.family in ("dqn", "reinforce"):
+        from kgen.rl import recipes
+
+        _, metrics = recipes.train_preset(
+            args.family, args.env, args.out, env_steps=args.steps, seed=args.seed, command=command
+        )
     elif args.family == "vae":
         _, metrics = training.train_vae(
             args.out,
@@ -156,6 +162,13 @@ def cmd_eval(args):
     from kgen.models import GAN, VAE, Classifier
 
     model = _load_model(args.preset)
+    if hasattr(model, "predict_action"):
+        from kgen.rl import evaluate_policy
+
+        env = args.env or model.env_id
+        mean, std = evaluate_policy(model, env, episodes=args.episodes, seed=args.seed)
+        print(f"mean_return={mean:.2f}, std_return={std:.2f} over {args.episodes} episodes of {env} (seed {args.seed})")
+        return
     x_test, y_test = datasets.load_fashion_mnist("test", path=args.data_dir)
     if isinstance(model, Classifier):
         scores = evaluation.classifier_scores(model, x_test[: args.limit], y_test[: args.limit])
@@ -176,9 +189,20 @@ def cmd_eval(args):
 
 
 def cmd_play(args):
+    from kgen.rl.evaluation import record_episode, run_episodes
+    from kgen.validation import check_int
+
     model = _load_model(args.preset)
     if not hasattr(model, "predict_action"):
         _unsupported("play", args.preset, model, "is an RL agent")
+    env = args.env or model.env_id
+    returns = run_episodes(model, env, episodes=check_int("--episodes", args.episodes, 1), seed=args.seed)
+    for i, value in enumerate(returns):
+        print(f"episode {i + 1}: return {value:.1f}")
+    print(f"{args.preset} on {env}: mean return {np.mean(returns):.1f} over {len(returns)} episodes")
+    if args.gif:
+        total, steps = record_episode(model, env, args.gif, seed=args.seed)
+        print(f"{args.gif}: one episode (seed {args.seed}), return {total:.1f} in {steps} steps")
 
 
 def cmd_estimators(args):
@@ -225,7 +249,9 @@ def build_parser():
     p.set_defaults(run=cmd_interpolate)
 
     p = commands.add_parser("train", help="train a model family and write a preset")
-    p.add_argument("family", choices=("classifier", "vae", "dcgan", "cdcgan"))
+    p.add_argument("family", choices=("classifier", "vae", "dcgan", "cdcgan", "dqn", "reinforce"))
+    p.add_argument("--env", default="CartPole-v1", help="RL: gymnasium environment id")
+    p.add_argument("--steps", type=int, default=None, help="RL: environment steps (default the recipe's)")
     p.add_argument("--loss", default="non_saturating", help="GAN loss: minimax, non_saturating, least_squares, wgan-gp, hinge")
     p.add_argument("--ema", type=float, default=0.999, help="GAN generator weight averaging (0: off)")
     p.add_argument("--epochs", type=int, default=None)
@@ -244,11 +270,17 @@ def build_parser():
     p.add_argument("--limit", type=int, default=None, help="score only the first N test images")
     p.add_argument("--num-samples", type=int, default=1000, help="IWAE samples for a VAE's NLL")
     p.add_argument("--samples", type=int, default=10000, help="generated images for the Frechet distance")
+    p.add_argument("--episodes", type=int, default=100, help="RL: evaluation episodes")
+    p.add_argument("--env", default=None, help="RL: environment id (default the agent's)")
+    p.add_argument("--seed", type=int, default=0, help="RL: reset seed of the first episode")
     p.set_defaults(run=cmd_eval)
 
     p = commands.add_parser("play", help="run an RL agent preset")
     p.add_argument("preset")
     p.add_argument("--episodes", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0, help="reset seed of the first episode")
+    p.add_argument("--env", default=None, help="environment id (default the agent's)")
+    p.add_argument("--gif", default=None, help="also write one episode (rendered rgb_array) to this GIF")
     p.set_defaults(run=cmd_play)
 
     p = commands.add_parser(

@@ -139,7 +139,7 @@ def test_shipped_preset_matches_registry_and_probe(info):
     assert info.metrics and {k: metadata["metrics"][k] for k in info.metrics} == info.metrics
     assert metadata["parameter_count"] == info.params
     assert metadata["class_name"] == info.class_name
-    model = getattr(kgen.models, info.class_name).from_preset(info.name)
+    model = keras.saving.get_registered_object(f"kgen>{info.class_name}").from_preset(info.name)
     assert presets.check_probe(model, info.local_dir) <= presets.PROBE_ATOL
     card = open(os.path.join(info.local_dir, "README.md")).read()
     assert "Reproduce with:" in card

@@ -91,13 +91,12 @@ def test_upload_refuses_a_damaged_preset(hub, tmp_path):
 @pytest.mark.parametrize("info", presets.list_presets(), ids=lambda info: info.name)
 def test_every_preset_loads_through_the_hub(tmp_path, monkeypatch, info):
     """A registered name with no local folder falls back to its hf:// repository."""
-    import kgen
 
     owner, name = info.hf_handle[len("hf://"):].split("/")
     with HubServer(tmp_path / "hub") as server:
         hub_environment(monkeypatch, server.url, tmp_path / "hf_home")
         shutil.copytree(info.local_dir, tmp_path / "hub" / owner / name)
         monkeypatch.setattr(presets, "WEIGHTS_DIR", str(tmp_path / "no_weights_here"))
-        model = getattr(kgen.models, info.class_name).from_preset(info.name)
+        model = keras.saving.get_registered_object(f"kgen>{info.class_name}").from_preset(info.name)
         assert any(path.startswith(f"/{owner}/{name}/resolve/") for _, path in server.requests)
         assert presets.check_probe(model, presets.resolve(info.hf_handle)) <= presets.PROBE_ATOL

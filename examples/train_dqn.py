@@ -1,0 +1,40 @@
+"""Train a DQN agent on CartPole with `fit`, then score it and watch one episode.
+
+    python examples/train_dqn.py [--env CartPole-v1] [--steps 50000] [--seed 0] [--out out/dqn]
+
+The agent is a keras.Model: `compile()` sets the optimizer, `fit(env_steps=...)`
+runs the environment and returns a Keras History whose `episode_return` is
+plotted to OUT/curve.png. The hyperparameters and learning-rate schedule are
+those of the `dqn_cartpole` preset (kgen.rl.recipes).
+"""
+
+import argparse
+import os
+
+import keras
+
+import kgen
+from kgen import plot
+from kgen.rl import recipes
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--env", default="CartPole-v1")
+parser.add_argument("--steps", type=int, default=None)
+parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--out", default="out/dqn")
+args = parser.parse_args()
+
+os.makedirs(args.out, exist_ok=True)
+agent, steps = recipes.build_agent("dqn", args.env, args.steps, seed=args.seed)
+history = agent.fit(
+    env_steps=steps,
+    log_interval=1000,
+    callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "log.csv"))],
+    verbose=2,
+)
+mean, std = kgen.rl.evaluate_policy(agent, args.env, episodes=20, seed=1000)
+print(f"{args.env}: {mean:.1f} +/- {std:.1f} over 20 deterministic episodes")
+print(plot.curves({"DQN": (history.history["env_steps"], history.history["episode_return"])},
+                  os.path.join(args.out, "curve.png"), xlabel="environment steps",
+                  ylabel="mean return of the last 10 episodes", title=f"DQN on {args.env}, seed {args.seed}"))
+print(kgen.rl.record_episode(agent, args.env, os.path.join(args.out, "episode.gif"), seed=1000))

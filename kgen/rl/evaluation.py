@@ -1,0 +1,109 @@
+"""Scoring a trained agent: mean and spread of episode returns, and one episode as a GIF."""
+
+import numpy as np
+
+from kgen import files
+from kgen.rl.envs import make_env
+from kgen.validation import check_int, fail
+
+
+def _check_agent(agent):
+    if not hasattr(agent, "predict_action"):
+        fail("agent", agent, "a kgen.rl agent (an object with predict_action)")
+
+
+def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_steps=None):
+    """The return of each of `episodes` episodes (a list of floats).
+
+    Episode i starts from `env.reset(seed=seed + i)`, so a deterministic policy
+    gives the same returns for the same seed.
+    """
+    _check_agent(agent)
+    episodes = check_int("episodes", episodes, 1)
+    seed = check_int("seed", seed, 0)
+    env = make_env(env_or_id)
+    if hasattr(env, "num_envs"):
+        fail("env_or_id", env, "a single (not vector) environment for evaluation")
+    rng_state = agent.rng
+    agent.rng = np.random.default_rng(seed)  # stochastic actions are reproducible too
+    returns = []
+    try:
+        for episode in range(episodes):
+            observation, _ = env.reset(seed=seed + episode)
+            total, steps, done = 0.0, 0, False
+            while not done and (max_steps is None or steps < max_steps):
+                action = agent._to_env(agent.predict_action(observation[None], deterministic)[0][None])[0]
+                observation, reward, terminated, truncated, _ = env.step(action.item() if action.ndim == 0 else action)
+                total += float(reward)
+                steps += 1
+                done = terminated or truncated
+            returns.append(total)
+    finally:
+        agent.rng = rng_state
+        if isinstance(env_or_id, str):
+            env.close()
+    return returns
+
+
+def evaluate_policy(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_steps=None):
+    """Mean and standard deviation of the return over `episodes` episodes.
+
+    Args:
+        agent: a kgen.rl agent.
+        env_or_id: a gymnasium id ("CartPole-v1") or a (single) environment.
+        episodes: int >= 1 (default 10).
+        seed: int >= 0; episode i resets with seed + i (default 0).
+        deterministic: bool, greedy actions (default True).
+        max_steps: optional int cap on steps per episode (the env's own limit applies anyway).
+
+    Returns:
+        (mean, std) as floats.
+
+    Example:
+        >>> mean, std = kgen.rl.evaluate_policy(agent, "CartPole-v1", episodes=100)
+    """
+    returns = run_episodes(agent, env_or_id, episodes, seed, deterministic, max_steps)
+    return float(np.mean(returns)), float(np.std(returns))
+
+
+def record_episode(agent, env_id, path, seed=0, deterministic=True, every=2, scale=0.5, fps=None):
+    """Play one episode rendered with the env's `rgb_array` mode and write it as a GIF.
+
+    Args:
+        agent: a kgen.rl agent.
+        env_id: str, a gymnasium id whose environment renders "rgb_array".
+        path: str, the .gif to write (atomically).
+        seed: int, the episode's reset seed (default 0).
+        deterministic: bool (default True).
+        every: int >= 1, keep every `every`-th frame (default 2).
+        scale: float in (0, 1], frame size factor (default 0.5).
+        fps: optional playback rate (default the env's render_fps / every).
+
+    Returns:
+        (episode return, number of steps).
+    """
+    from PIL import Image
+
+    _check_agent(agent)
+    every = check_int("every", every, 1)
+    env = make_env(env_id, render_mode="rgb_array")
+    observation, _ = env.reset(seed=check_int("seed", seed, 0))
+    frames, total, steps, done = [env.render()], 0.0, 0, False
+    while not done:
+        action = agent._to_env(agent.predict_action(observation[None], deterministic)[0][None])[0]
+        observation, reward, terminated, truncated, _ = env.step(action.item() if action.ndim == 0 else action)
+        total += float(reward)
+        steps += 1
+        done = terminated or truncated
+        if steps % every == 0 or done:
+            frames.append(env.render())
+    fps = fps or env.metadata.get("render_fps", 30) / every
+    env.close()
+    images = [Image.fromarray(frame) for frame in frames]
+    if scale != 1:
+        size = (max(1, int(images[0].width * scale)), max(1, int(images[0].height * scale)))
+        images = [image.resize(size, Image.BILINEAR) for image in images]
+    images = [image.convert("P", palette=Image.ADAPTIVE, colors=32) for image in images]
+    with files.atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    return total, steps

@@ -1,0 +1,253 @@
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kgen
+from kgen import estimators, losses
+from kgen.errors import KgenTypeError, KgenValueError
+from kgen.rl import DQNAgent, ReinforceAgent, evaluate_policy
+
+gym = pytest.importorskip("gymnasium")
+
+HISTORY_KEYS = {"episode_return", "episode_length", "episodes", "env_steps", "steps_per_second", "loss"}
+
+
+def tiny_dqn(env="CartPole-v1", **kwargs):
+    defaults = dict(hidden_units=(16,), learning_starts=50, train_freq=10, gradient_steps=2, batch_size=8,
+                    buffer_size=500, exploration_steps=100, seed=0)
+    defaults.update(kwargs)
+    return DQNAgent(env, **defaults)
+
+
+def tiny_reinforce(env="CartPole-v1", **kwargs):
+    defaults = dict(hidden_units=(16,), batch_steps=100, seed=0)
+    defaults.update(kwargs)
+    return ReinforceAgent(env, **defaults)
+
+
+def test_td_targets_terminal_vs_non_terminal_and_double_dqn_argmax():
+    rewards = tf.constant([1.0, 1.0, 0.5])
+    terminated = tf.constant([0.0, 1.0, 0.0])
+    next_q_target = tf.constant([[1.0, 3.0], [5.0, 7.0], [4.0, 2.0]])
+    next_q_online = tf.constant([[9.0, 0.0], [0.0, 9.0], [0.0, 9.0]])
+    plain = losses.td_targets(rewards, terminated, next_q_target, 0.9)
+    np.testing.assert_allclose(plain, [1 + 0.9 * 3, 1.0, 0.5 + 0.9 * 4])
+    double = losses.td_targets(rewards, terminated, next_q_target, 0.9, next_q_online)
+    # the online network picks the action, the target network values it
+    np.testing.assert_allclose(double, [1 + 0.9 * 1, 1.0, 0.5 + 0.9 * 2])
+
+
+def test_agent_td_targets_use_the_target_network_and_online_argmax():
+    agent = tiny_dqn()
+    obs = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    rewards = np.arange(5, dtype="float32")
+    terminated = np.array([0, 1, 0, 0, 1], "float32")
+    # make the target network differ from the online one
+    agent.target_network.set_weights([w * 0.5 for w in agent.q_network.get_weights()])
+    online = agent.q_network(obs).numpy()
+    target = agent.target_network(obs).numpy()
+    expected = rewards + 0.99 * (1 - terminated) * target[np.arange(5), online.argmax(axis=1)]
+    np.testing.assert_allclose(agent.td_targets(rewards, obs, terminated), expected, rtol=1e-5)
+    agent.double_dqn = False
+    expected = rewards + 0.99 * (1 - terminated) * target.max(axis=1)
+    np.testing.assert_allclose(agent.td_targets(rewards, obs, terminated), expected, rtol=1e-5)
+
+
+def test_dqn_train_step_on_a_synthetic_batch_moves_q_toward_the_targets():
+    agent = tiny_dqn()
+    agent.compile(keras.optimizers.Adam(1e-2))
+    rng = np.random.default_rng(0)
+    obs = rng.normal(size=(32, 4)).astype("float32")
+    batch = (obs, rng.integers(0, 2, 32), np.ones(32, "float32"), obs, np.ones(32, "float32"))
+    first = float(agent.train_step(batch)["loss"])
+    for _ in range(50):
+        logs = agent.train_step(batch)
+    # every transition is terminal with reward 1, so Q(s, a) -> 1 and the loss -> 0
+    assert float(logs["loss"]) < first
+    q = agent.q_network(obs).numpy()[np.arange(32), batch[1]]
+    assert np.mean(np.abs(q - 1.0)) < 0.3
+
+
+def test_polyak_and_hard_target_updates():
+    agent = tiny_dqn(tau=0.5)
+    online = [w.copy() for w in agent.q_network.get_weights()]
+    agent.target_network.set_weights([np.zeros_like(w) for w in online])
+    agent.update_target(times=2)  # (1 - 0.5)^2 of zero plus 0.75 of online
+    for t, w in zip(agent.target_network.get_weights(), online):
+        np.testing.assert_allclose(t, 0.75 * w, rtol=1e-6)
+    agent.tau = 1.0
+    agent.update_target()
+    for t, w in zip(agent.target_network.get_weights(), online):
+        np.testing.assert_allclose(t, w)
+
+
+def test_reinforce_gradient_equals_the_score_function_estimator_on_a_one_step_bandit():
+    # one state, two actions with rewards 1 and 3: pi = softmax(theta), no baseline
+    rng = np.random.default_rng(0)
+    theta = tf.Variable([0.2, -0.4])
+    actions = rng.choice(2, size=20_000, p=tf.nn.softmax(theta).numpy())
+    rewards = np.where(actions == 1, 3.0, 1.0).astype("float32")
+    with tf.GradientTape() as tape:
+        log_probs = tf.gather(tf.nn.log_softmax(theta), actions)
+        loss = losses.policy_gradient_loss(log_probs, rewards)
+    gradient = -tape.gradient(loss, theta).numpy()
+    # the score-function estimator of grad E[f(a)] from kgen.estimators, on the same draws
+    probs = tf.nn.softmax(theta).numpy()
+    score = np.eye(2)[actions] - probs  # grad_theta log softmax(theta)[a]
+    np.testing.assert_allclose(gradient, np.mean(rewards[:, None] * score, axis=0), rtol=1e-4)
+    estimate = estimators.score_function_gradient(
+        lambda a: tf.where(tf.equal(a, 1), 3.0, 1.0),
+        lambda params: kgen.losses.tfd.Categorical(logits=params["logits"]),
+        {"logits": theta},
+        num_samples=20_000,
+        seed=1,
+    )
+    exact = probs[1] * (1 - probs[1]) * 2.0 * np.array([-1.0, 1.0])  # d/dtheta of 1 + 2 pi_1
+    np.testing.assert_allclose(np.asarray(estimate["logits"]), exact, atol=0.05)
+    np.testing.assert_allclose(gradient, exact, atol=0.05)
+
+
+def test_reinforce_agent_loss_is_the_policy_gradient_loss_with_the_chosen_baseline():
+    agent = tiny_reinforce(baseline=None, normalize_advantages=False)
+    agent.compile(keras.optimizers.SGD(0.0))
+    rng = np.random.default_rng(0)
+    obs = rng.normal(size=(8, 4)).astype("float32")
+    actions = rng.integers(0, 2, 8)
+    returns = rng.normal(size=8).astype("float32")
+    logs = agent.train_step((obs, actions, returns, np.ones(8, "float32")))
+    log_probs = tf.nn.log_softmax(agent.policy_network(obs)).numpy()[np.arange(8), actions]
+    assert float(logs["policy_loss"]) == pytest.approx(-np.mean(log_probs * returns), rel=1e-5)
+
+
+@pytest.mark.parametrize("make", [tiny_dqn, tiny_reinforce])
+def test_fit_runs_the_environment_and_returns_a_history(make):
+    agent = make()
+    agent.compile()
+    history = agent.fit(env_steps=600, log_interval=200, verbose=0)
+    assert isinstance(history, keras.callbacks.History)
+    assert HISTORY_KEYS <= set(history.history)
+    assert ("epsilon" if isinstance(agent, DQNAgent) else "entropy") in history.history
+    assert history.history["env_steps"] == [200.0, 400.0, 600.0]
+    assert history.history["episodes"][-1] > 5
+    assert np.isfinite(history.history["episode_return"][-1])
+
+
+def test_fit_accepts_a_vector_env_and_keras_callbacks(tmp_path):
+    envs = gym.make_vec("CartPole-v1", num_envs=3, vectorization_mode="sync")  # next-step autoreset
+    agent = tiny_dqn(envs, buffer_size=10_000)
+    agent.compile()
+    stop = keras.callbacks.EarlyStopping(monitor="episode_return", mode="max", patience=0, baseline=1e9)
+    csv = tmp_path / "log.csv"
+    history = agent.fit(env_steps=900, log_interval=300, verbose=0,
+                        callbacks=[stop, keras.callbacks.CSVLogger(str(csv))])
+    # Keras' EarlyStopping never stops after the first epoch; with patience 0 it stops after the second
+    assert len(history.history["episode_return"]) == 2
+    assert "episode_return" in csv.read_text()
+    # in next-step autoreset mode the step after an episode's end only resets: it is not stored
+    steps, episodes = history.history["env_steps"][-1], history.history["episodes"][-1]
+    assert steps - episodes <= len(agent.buffer) < steps
+
+
+def test_continuous_actions_use_a_normal_policy():
+    agent = tiny_reinforce("Pendulum-v1", batch_steps=200)
+    agent.compile()
+    history = agent.fit(env_steps=400, log_interval=200, verbose=0)
+    assert np.isfinite(history.history["loss"][-1])
+    action = agent.predict_action(np.zeros(3, "float32"), deterministic=False)
+    assert action.shape == (1,)
+
+
+def test_predict_action_single_and_batched_and_bad_shapes():
+    agent = tiny_dqn()
+    single = agent.predict_action(np.zeros(4))
+    batch = agent.predict_action(np.zeros((5, 4)))
+    assert np.ndim(single) == 0 and batch.shape == (5,)
+    assert int(single) == int(batch[0])
+    with pytest.raises(KgenValueError, match="observations"):
+        agent.predict_action(np.zeros(3))
+    with pytest.raises(KgenValueError, match="observations"):
+        agent.predict_action(np.zeros((2, 5)))
+
+
+def test_evaluate_policy_is_deterministic_for_a_seed():
+    agent = tiny_reinforce()
+    a = evaluate_policy(agent, "CartPole-v1", episodes=3, seed=5, deterministic=False)
+    b = evaluate_policy(agent, "CartPole-v1", episodes=3, seed=5, deterministic=False)
+    assert a == b
+    mean, std = evaluate_policy(agent, "CartPole-v1", episodes=3, seed=5)
+    assert mean > 0 and std >= 0
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(KgenValueError, match="env"):
+        DQNAgent("NoSuchEnv-v9")
+    with pytest.raises(KgenValueError, match="DQNAgent supports Discrete"):
+        DQNAgent("Pendulum-v1")
+    with pytest.raises(KgenTypeError, match="env"):
+        DQNAgent(42)
+    with pytest.raises(KgenValueError, match="gamma"):
+        DQNAgent("CartPole-v1", gamma=1.5)
+    with pytest.raises(KgenValueError, match="baseline"):
+        ReinforceAgent("CartPole-v1", baseline="median")
+    agent = tiny_dqn()
+    agent.compile()
+    with pytest.raises(KgenValueError, match="env_steps"):
+        agent.fit(env_steps=0)
+    with pytest.raises(KgenTypeError, match="x"):
+        agent.fit(x=np.zeros(3))
+
+
+@pytest.mark.parametrize("make", [tiny_dqn, tiny_reinforce])
+def test_config_and_keras_file_round_trips(make, tmp_path):
+    agent = make()
+    obs = np.random.default_rng(0).normal(size=(4, 4)).astype("float32")
+    clone = type(agent).from_config(agent.get_config())
+    assert clone.get_config() == agent.get_config()
+    path = os.path.join(tmp_path, "agent.keras")
+    agent.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded(obs), agent(obs), rtol=1e-6)
+    np.testing.assert_array_equal(loaded.predict_action(obs), agent.predict_action(obs))
+
+
+def test_train_play_and_eval_from_the_command_line(tmp_path, capsys, monkeypatch):
+    from kgen import cli
+    from kgen.rl import recipes
+
+    # a tiny version of the CartPole recipe keeps this fast
+    monkeypatch.setitem(recipes.RECIPES, ("dqn", "CartPole-v1"), {
+        "env_steps": 600, "learning_rate": 1e-3,
+        "agent": dict(hidden_units=(16,), learning_starts=100, train_freq=50, gradient_steps=5, batch_size=16),
+    })
+    out = tmp_path / "agent"
+    assert cli.main(["train", "dqn", "--env", "CartPole-v1", "--seed", "0", "--out", str(out)]) == 0
+    assert "eval_mean_return=" in capsys.readouterr().out
+    card = (out / "README.md").read_text()
+    assert "episode.gif" in card and "Reproduce with:" in card and "CartPole-v1" in card
+    gif = tmp_path / "play.gif"
+    assert cli.main(["play", str(out), "--episodes", "2", "--gif", str(gif)]) == 0
+    printed = capsys.readouterr().out
+    assert "episode 2: return" in printed and gif.stat().st_size > 1000
+    assert cli.main(["eval", str(out), "--episodes", "3"]) == 0
+    assert "mean_return=" in capsys.readouterr().out
+    assert cli.main(["train", "dqn", "--env", "Pong-v9", "--out", str(tmp_path / "x")]) == 1
+    assert "env must be" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, env_id, threshold", [
+    ("dqn_cartpole", "CartPole-v1", 475.0),
+    ("reinforce_cartpole", "CartPole-v1", 475.0),
+    ("dqn_acrobot", "Acrobot-v1", -100.0),
+])
+def test_shipped_agents_reach_their_thresholds_over_100_episodes(name, env_id, threshold):
+    from kgen import presets
+
+    info = presets.REGISTRY[name]
+    agent = keras.saving.get_registered_object(f"kgen>{info.class_name}").from_preset(name)
+    mean, _ = evaluate_policy(agent, env_id, episodes=100, seed=1000)
+    assert mean >= threshold
+    assert mean == pytest.approx(info.metrics["eval_mean_return"], abs=0.01)
