@@ -12,7 +12,7 @@ with torch CPU) and for DQN (SB3 has no REINFORCE; --no-sb3 skips it).
 
 Throughput (--throughput): the agent loop alone (act with the network + store in
 the replay buffer, no training) on CartPole-v1 with one environment, kgen's DQN
-beside SB3's DQN collecting the same way (learning_starts beyond the budget),
+beside SB3's DQN collecting the same way (gradient_steps=0: it acts and stores, never trains),
 environment steps per second and the ratio, 3 interleaved rounds (median).
 
     python benchmarks/rl.py --throughput [--steps 20000]
@@ -129,8 +129,10 @@ def throughput(args):
     sb3 = _sb3()
     sb3_model = None
     if sb3:
-        sb3_model = sb3.DQN("MlpPolicy", gym.make("CartPole-v1"), seed=0, learning_starts=10**9, buffer_size=steps,
-                            exploration_fraction=1e-9, exploration_final_eps=0.05, policy_kwargs=dict(net_arch=[256, 256]))
+        # gradient_steps=0: SB3 acts epsilon-greedily with its network and stores, but never trains
+        sb3_model = sb3.DQN("MlpPolicy", gym.make("CartPole-v1"), seed=0, learning_starts=0, gradient_steps=0,
+                            buffer_size=steps, exploration_fraction=1e-9, exploration_final_eps=0.05,
+                            policy_kwargs=dict(net_arch=[256, 256]))
     rates = {"kgen": [], "SB3": []}
     for _ in range(args.rounds):
         started = time.perf_counter()
@@ -138,8 +140,6 @@ def throughput(args):
         rates["kgen"].append(steps / (time.perf_counter() - started))
         if sb3_model is not None:
             started = time.perf_counter()
-            # learning_starts beyond the budget: SB3 acts (with its network after its
-            # own warm-up rule) and stores, never trains
             sb3_model.learn(total_timesteps=steps, reset_num_timesteps=False)
             rates["SB3"].append(steps / (time.perf_counter() - started))
     print(f"agent loop (act + store, no training), CartPole-v1, one env, {steps:,} steps x {args.rounds} rounds")

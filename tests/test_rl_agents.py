@@ -49,10 +49,10 @@ def test_agent_td_targets_use_the_target_network_and_online_argmax():
     agent.target_network.set_weights([w * 0.5 for w in agent.q_network.get_weights()])
     online = agent.q_network(obs).numpy()
     target = agent.target_network(obs).numpy()
-    expected = rewards + 0.99 * (1 - terminated) * target[np.arange(5), online.argmax(axis=1)]
+    expected = rewards + agent.gamma * (1 - terminated) * target[np.arange(5), online.argmax(axis=1)]
     np.testing.assert_allclose(agent.td_targets(rewards, obs, terminated), expected, rtol=1e-5)
     agent.double_dqn = False
-    expected = rewards + 0.99 * (1 - terminated) * target.max(axis=1)
+    expected = rewards + agent.gamma * (1 - terminated) * target.max(axis=1)
     np.testing.assert_allclose(agent.td_targets(rewards, obs, terminated), expected, rtol=1e-5)
 
 
@@ -149,6 +149,19 @@ def test_fit_accepts_a_vector_env_and_keras_callbacks(tmp_path):
     # in next-step autoreset mode the step after an episode's end only resets: it is not stored
     steps, episodes = history.history["env_steps"][-1], history.history["episodes"][-1]
     assert steps - episodes <= len(agent.buffer) < steps
+
+
+def test_tensorboard_and_model_checkpoint_work_unchanged(tmp_path):
+    agent = tiny_reinforce()
+    agent.compile()
+    agent.fit(env_steps=400, log_interval=200, verbose=0, callbacks=[
+        keras.callbacks.TensorBoard(str(tmp_path / "logs")),
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "agent.keras")),
+    ])
+    assert os.listdir(tmp_path / "logs" / "train")
+    restored = keras.saving.load_model(tmp_path / "agent.keras")
+    obs = np.zeros((2, 4), "float32")
+    np.testing.assert_allclose(restored(obs), agent(obs), rtol=1e-6)
 
 
 def test_continuous_actions_use_a_normal_policy():

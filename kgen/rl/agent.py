@@ -8,15 +8,27 @@ import numpy as np
 
 from kgen.errors import KgenTypeError, KgenValueError
 from kgen.models.base import KgenModel
-from kgen.rl.envs import EnvDriver, env_id, make_env
+from kgen.rl.envs import EnvDriver, check_spaces, env_id, make_env
 from kgen.rl.numpy_forward import forward_function
 from kgen.validation import check_int, fail
 
 
-def mlp(hidden_units, outputs, activation, name, output_activation=None):
-    """A Dense network: `hidden_units` layers of `activation`, then `outputs` units."""
-    layers = [keras.layers.Dense(units, activation=activation) for units in hidden_units]
-    layers.append(keras.layers.Dense(outputs, activation=output_activation))
+def mlp(hidden_units, outputs, activation, name, output_activation=None, seed=None):
+    """A Dense network: `hidden_units` layers of `activation`, then `outputs` units.
+
+    With a `seed`, the initial weights are reproducible (each layer's initializer
+    gets its own seed derived from it).
+    """
+    sizes = list(hidden_units) + [outputs]
+    activations = [activation] * len(hidden_units) + [output_activation]
+    layers = [
+        keras.layers.Dense(
+            units,
+            activation=act,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=None if seed is None else seed * 1009 + i),
+        )
+        for i, (units, act) in enumerate(zip(sizes, activations))
+    ]
     return keras.Sequential(layers, name=name)
 
 
@@ -42,8 +54,6 @@ class Agent(KgenModel):
         self.env = make_env(env)
         self.env_id = env_id(self.env)
         self.seed = None if seed is None else check_int("seed", seed, 0)
-        from kgen.rl.envs import check_spaces
-
         self.observation_space, self.action_space = check_spaces(self.env, type(self).__name__, self.discrete_only)
         self.observation_shape = tuple(self.observation_space.shape)
         self.discrete = hasattr(self.action_space, "n")

@@ -15,8 +15,9 @@ from kgen.validation import check_int, check_number
 class DQNAgent(Agent):
     """DQN with a replay buffer, a target network, Double DQN and a Huber TD loss.
 
-    The defaults are the rl-baselines3-zoo hyperparameters for CartPole-v1, so
-    `DQNAgent("CartPole-v1")`, `compile()` and `fit(env_steps=50_000)` solve it.
+    The defaults are those of the `dqn_cartpole` recipe (kgen.rl.recipes, which
+    starts from the rl-baselines3-zoo hyperparameters for CartPole-v1); the recipe
+    also decays the learning rate linearly to 0 over the run.
 
     Args:
         env: str gymnasium id, `gymnasium.Env` or `gymnasium.vector.VectorEnv` with
@@ -24,21 +25,21 @@ class DQNAgent(Agent):
         q_network: optional `keras.Model` mapping observations (batch, *obs_shape)
             to Q-values (batch, num_actions); default an MLP of `hidden_units` (ReLU).
         hidden_units: tuple of int, the default network's layers (default (256, 256)).
-        gamma: float in [0, 1], the discount factor (default 0.99).
+        gamma: float in [0, 1], the discount factor (default 0.98).
         buffer_size: int, replay capacity in transitions (default 100,000).
-        batch_size: int, transitions per gradient step (default 64).
+        batch_size: int, transitions per gradient step (default 128).
         learning_starts: int, environment steps of uniformly random actions before
             the first update (default 1,000).
         train_freq: int, environment steps between updates (default 256).
         gradient_steps: int, gradient steps per update, or -1 for as many as the
-            environment steps since the last update (default 128).
+            environment steps since the last update (default 256).
         target_update_interval: int, environment steps between target updates (default 10).
         tau: float in (0, 1], 1 copies the online network into the target (hard
             update), smaller values average it in (Polyak) (default 1.0).
         double_dqn: bool, pick the next action with the online network (default True).
         exploration_steps: int, environment steps over which epsilon falls linearly
-            from `exploration_initial_eps` to `exploration_final_eps` (default 8,000).
-        exploration_initial_eps: float (default 1.0); exploration_final_eps: float (default 0.04).
+            from `exploration_initial_eps` to `exploration_final_eps` (default 10,000).
+        exploration_initial_eps: float (default 1.0); exploration_final_eps: float (default 0.01).
         huber_delta: float, where the Huber loss turns linear (default 1.0).
         seed: optional int; seeds the environment, exploration and replay sampling.
 
@@ -53,25 +54,25 @@ class DQNAgent(Agent):
     Double Q-learning", AAAI 2016.
     """
 
-    default_learning_rate = 2.3e-3
+    default_learning_rate = 1e-3
 
     def __init__(
         self,
         env,
         q_network=None,
         hidden_units=(256, 256),
-        gamma=0.99,
+        gamma=0.98,
         buffer_size=100_000,
-        batch_size=64,
+        batch_size=128,
         learning_starts=1_000,
         train_freq=256,
-        gradient_steps=128,
+        gradient_steps=256,
         target_update_interval=10,
         tau=1.0,
         double_dqn=True,
-        exploration_steps=8_000,
+        exploration_steps=10_000,
         exploration_initial_eps=1.0,
-        exploration_final_eps=0.04,
+        exploration_final_eps=0.01,
         huber_delta=1.0,
         seed=None,
         **kwargs,
@@ -95,7 +96,7 @@ class DQNAgent(Agent):
         self.huber_delta = check_number("huber_delta", huber_delta, 0.0, low_open=True)
         if isinstance(q_network, dict):
             q_network = keras.layers.deserialize(q_network)
-        self.q_network = q_network or mlp(self.hidden_units, self.action_size, "relu", "q_network")
+        self.q_network = q_network or mlp(self.hidden_units, self.action_size, "relu", "q_network", seed=self.seed)
         self.target_network = keras.models.clone_model(self.q_network)
         dummy = np.zeros((1, *self.observation_shape), np.float32)
         self.q_network(dummy)
@@ -118,7 +119,7 @@ class DQNAgent(Agent):
         return [self.loss_tracker, self.q_tracker]
 
     def compile(self, optimizer=None, **kwargs):
-        """Set the optimizer; default Adam(2.3e-3) with the global gradient norm clipped at 10.
+        """Set the optimizer; default Adam(1e-3) with the global gradient norm clipped at 10.
 
         Other arguments (jit_compile, ...) go to `keras.Model.compile`.
         """
@@ -135,17 +136,19 @@ class DQNAgent(Agent):
         progress = min(1.0, self.env_steps / self.exploration_steps)
         return self.exploration_initial_eps + progress * (self.exploration_final_eps - self.exploration_initial_eps)
 
-    def td_targets(self, rewards, next_observations, terminated):
+    def td_targets(self, rewards, next_observations, terminated, next_q_target=None):
         """y = r + gamma (1 - terminated) Q_target(s', a'), a' from the online network
-        when `double_dqn` (else from the target network)."""
-        next_q_target = self.target_network(next_observations, training=False)
+        when `double_dqn` (else from the target network). `next_q_target` may be given
+        when already computed (the target network at `next_observations`)."""
+        if next_q_target is None:
+            next_q_target = self.target_network(next_observations, training=False)
         next_q_online = self.q_network(next_observations, training=False) if self.double_dqn else None
         return losses.td_targets(rewards, terminated, next_q_target, self.gamma, next_q_online)
 
-    def train_step(self, data):
+    def train_step(self, data, next_q_target=None):
         """One TD update on a batch (observations, actions, rewards, next_observations, terminated)."""
         observations, actions, rewards, next_observations, terminated = data
-        targets = self.td_targets(rewards, next_observations, terminated)
+        targets = self.td_targets(rewards, next_observations, terminated, next_q_target)
         with tf.GradientTape() as tape:
             q = self.q_network(observations, training=True)
             q_taken = tf.gather(q, tf.cast(actions, tf.int32), batch_dims=1)
@@ -160,10 +163,14 @@ class DQNAgent(Agent):
         """`steps` gradient steps on fresh minibatches, in one compiled call."""
         if steps not in self._train_rounds:
 
-            @tf.function
+            @tf.function(jit_compile=bool(self.jit_compile))
             def train_round(observations, actions, rewards, next_observations, terminated):
+                # The target network is fixed during a round: value every next state in one large batch.
+                flat = tf.reshape(next_observations, (-1, *self.observation_shape))
+                next_q_target = tf.reshape(self.target_network(flat, training=False), (steps, -1, self.action_size))
                 for i in tf.range(steps):
-                    self.train_step((observations[i], actions[i], rewards[i], next_observations[i], terminated[i]))
+                    batch = (observations[i], actions[i], rewards[i], next_observations[i], terminated[i])
+                    self.train_step(batch, next_q_target[i])
 
             self._train_rounds[steps] = train_round
         batch = self.buffer.sample(self.rng, (steps, self.batch_size))

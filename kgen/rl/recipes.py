@@ -19,13 +19,13 @@ RECIPES = {
         "env_steps": 50_000,
         "learning_rate": 1e-3,
         "agent": dict(hidden_units=(256, 256), gamma=0.98, buffer_size=100_000, batch_size=128, learning_starts=1_000,
-                      train_freq=256, gradient_steps=256, target_update_interval=10, exploration_steps=8_000,
-                      exploration_final_eps=0.04),
+                      train_freq=256, gradient_steps=256, target_update_interval=10, exploration_steps=10_000,
+                      exploration_final_eps=0.01),
     },
     ("dqn", "Acrobot-v1"): {
         "env_steps": 100_000,
         "learning_rate": 6.3e-4,
-        "agent": dict(hidden_units=(256, 256), buffer_size=50_000, batch_size=128, learning_starts=0,
+        "agent": dict(hidden_units=(256, 256), gamma=0.99, buffer_size=50_000, batch_size=128, learning_starts=0,
                       train_freq=4, gradient_steps=-1, target_update_interval=250, exploration_steps=12_000,
                       exploration_final_eps=0.1),
     },
@@ -87,13 +87,12 @@ def agent_card(algorithm, env_id, env_steps, seed, metrics, history, command):
     settings = recipe(algorithm, env_id)
     hyper = ", ".join(f"{k}={v}" for k, v in settings["agent"].items())
     name = "DQN (Double DQN, Huber loss, replay, target network)" if algorithm == "dqn" else "REINFORCE with a learned value baseline"
-    curve = "\n".join(
-        f"| {int(s):,} | {r:.1f} |"
-        for s, r in zip(history.history["env_steps"][:: max(1, len(history.history["env_steps"]) // 10)],
-                        history.history["episode_return"][:: max(1, len(history.history["env_steps"]) // 10)])
-    )
+    steps, returns = history.history["env_steps"], history.history["episode_return"]
+    rows = sorted(set(range(len(steps) - 1, -1, -max(1, len(steps) // 10))))  # about 10 rows, ending at the last
+    curve = "\n".join(f"| {int(steps[i]):,} | {returns[i]:.1f} |" for i in rows)
+    networks = "online and target Q-networks" if algorithm == "dqn" else "policy and value networks"
     return dict(
-        description=f"A {name} agent for gymnasium's `{env_id}`.",
+        description=f"A {name} agent for gymnasium's `{env_id}`; the parameter count covers its {networks}.",
         training=(
             f"`agent.fit(env_steps={env_steps})` with seed {seed}; {hyper}; Adam with learning rate "
             f"{settings['learning_rate']} decaying linearly to 0 over the run, global gradient norm clipped at 10. "

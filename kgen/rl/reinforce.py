@@ -92,9 +92,9 @@ class ReinforceAgent(Agent):
             policy_network = keras.layers.deserialize(policy_network)
         if isinstance(value_network, dict):
             value_network = keras.layers.deserialize(value_network)
-        self.policy_network = policy_network or mlp(self.hidden_units, self.action_size, activation, "policy_network")
+        self.policy_network = policy_network or mlp(self.hidden_units, self.action_size, activation, "policy_network", seed=self.seed)
         if self.baseline == "value":
-            self.value_network = value_network or mlp(self.hidden_units, 1, activation, "value_network")
+            self.value_network = value_network or mlp(self.hidden_units, 1, activation, "value_network", seed=None if self.seed is None else self.seed + 1)
         else:
             self.value_network = None
         dummy = np.zeros((1, *self.observation_shape), np.float32)
