@@ -185,6 +185,19 @@ def test_predict_action_single_and_batched_and_bad_shapes():
         agent.predict_action(np.zeros((2, 5)))
 
 
+def test_actions_follow_weights_set_or_loaded_after_first_use(tmp_path):
+    agent, other = tiny_dqn(seed=0), tiny_dqn(seed=1)
+    obs = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    before = agent.predict_action(obs)
+    assert not np.array_equal(before, other.predict_action(obs))
+    agent.set_weights(other.get_weights())
+    np.testing.assert_array_equal(agent.predict_action(obs), other.predict_action(obs))
+    path = str(tmp_path / "a.weights.h5")
+    tiny_dqn(seed=0).save_weights(path)
+    agent.load_weights(path)
+    np.testing.assert_array_equal(agent.predict_action(obs), before)
+
+
 def test_evaluate_policy_is_deterministic_for_a_seed():
     agent = tiny_reinforce()
     a = evaluate_policy(agent, "CartPole-v1", episodes=3, seed=5, deterministic=False)
@@ -209,7 +222,7 @@ def test_bad_input_names_the_argument():
     agent.compile()
     with pytest.raises(KgenValueError, match="env_steps"):
         agent.fit(env_steps=0)
-    with pytest.raises(KgenTypeError, match="x"):
+    with pytest.raises(KgenTypeError, match="'x'"):
         agent.fit(x=np.zeros(3))
 
 

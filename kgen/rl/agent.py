@@ -81,6 +81,15 @@ class Agent(KgenModel):
             self._forwards[key] = forward_function(network)
         return self._forwards[key]
 
+    # Acting reads a snapshot of the weights: drop it when the weights are replaced.
+    def load_weights(self, *args, **kwargs):
+        super().load_weights(*args, **kwargs)
+        self._forwards.clear()
+
+    def set_weights(self, weights):
+        super().set_weights(weights)
+        self._forwards.clear()
+
     def _refresh_forwards(self):
         for forward in self._forwards.values():
             forward.refresh()
@@ -132,9 +141,11 @@ class Agent(KgenModel):
         episodes, buffer and exploration schedule).
         """
         if kwargs:
-            name = next(iter(kwargs))
-            fail(name, kwargs[name], f"not given: {type(self).__name__}.fit trains on its environment, "
-                 "pass env_steps=N (and callbacks, verbose, log_interval, return_window)", KgenTypeError)
+            raise KgenTypeError(
+                f"{type(self).__name__}.fit got the unexpected argument(s) {', '.join(map(repr, kwargs))}: "
+                "an agent trains on its environment; pass env_steps=N (and callbacks, verbose, "
+                "log_interval, return_window)."
+            )
         env_steps = check_int("env_steps", env_steps, 1)
         log_interval = check_int("log_interval", log_interval, 1)
         return_window = check_int("return_window", return_window, 1)
