@@ -13,7 +13,7 @@ from kgen.validation import check_choice, check_int, fail
 
 ALGORITHMS = {"dqn": DQNAgent, "reinforce": ReinforceAgent}
 
-# Started from the rl-baselines3-zoo hyperparameters; where kgen's differ, the card says so.
+# Started from the rl-baselines3-zoo hyperparameters; docs/rl.md says what differs and why.
 RECIPES = {
     ("dqn", "CartPole-v1"): {
         "env_steps": 50_000,
@@ -72,7 +72,11 @@ def train_agent(algorithm, env_id, env_steps=None, seed=0, verbose=1, callbacks=
     return agent, history
 
 
-def score(agent, env_id, episodes=100, seed=1_000):
+EVAL_SEED = 1_000
+"""Reset seed of the first evaluation episode in model cards (and the default of `kgen eval`)."""
+
+
+def score(agent, env_id, episodes=100, seed=EVAL_SEED):
     """Mean and std of the return over `episodes` deterministic episodes (seeds seed, seed+1, ...)."""
     returns = run_episodes(agent, env_id, episodes=episodes, seed=seed)
     return {
@@ -124,6 +128,6 @@ def train_preset(algorithm, env_id, out, env_steps=None, seed=0, episodes=100, v
     agent, history = train_agent(algorithm, env_id, env_steps, seed, verbose)
     metrics = score(agent, env_id, episodes=check_int("episodes", episodes, 1))
     os.makedirs(out, exist_ok=True)
-    record_episode(agent, env_id, os.path.join(out, "episode.gif"), seed=1_000)
+    record_episode(agent, env_id, os.path.join(out, "episode.gif"), seed=EVAL_SEED)
     agent.save_to_preset(out, **agent_card(algorithm, env_id, agent.env_steps, seed, metrics, history, command))
     return agent, metrics
