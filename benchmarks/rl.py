@@ -9,6 +9,7 @@ median times. SB3 runs only when it is importable (`pip install stable-baselines
 with torch CPU) and for DQN (SB3 has no REINFORCE; --no-sb3 skips it).
 
     python benchmarks/rl.py [--algo dqn|reinforce] [--env CartPole-v1] [--steps N] [--seeds 0 1 2] [--no-sb3]
+                            [--set batch_size=64 --set gradient_steps=128]   # a variant of kgen's recipe
 
 Throughput (--throughput): the agent loop alone (act with the network + store in
 the replay buffer, no training) on CartPole-v1 with one environment, kgen's DQN
@@ -19,6 +20,7 @@ environment steps per second and the ratio, 3 interleaved rounds (median).
 """
 
 import argparse
+import ast
 import os
 import statistics
 import time
@@ -70,8 +72,8 @@ def sb3_returns(model, env_id):
     return returns
 
 
-def train_kgen(algo, env_id, steps, seed):
-    agent, steps = recipes.build_agent(algo, env_id, steps, seed)
+def train_kgen(algo, env_id, steps, seed, overrides):
+    agent, steps = recipes.build_agent(algo, env_id, steps, seed, overrides)
     started = time.perf_counter()
     agent.fit(env_steps=steps, verbose=0, log_interval=steps)
     elapsed = time.perf_counter() - started
@@ -91,6 +93,8 @@ def training(args):
     sb3 = None if args.no_sb3 or args.algo != "dqn" else _sb3()
     if sb3 is None and not args.no_sb3 and args.algo == "dqn":
         print("stable-baselines3 is not importable: kgen rows only")
+    if args.overrides:
+        print(f"kgen recipe with {args.overrides}")
     print(f"{args.algo} on {args.env}, {steps:,} environment steps, evaluation: mean return of "
           f"{EVAL_EPISODES} deterministic episodes (reset seeds {EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1})")
     header = f"{'seed':>4}  {'kgen return':>11}  {'kgen s':>7}  {'steps/s':>8}"
@@ -99,7 +103,7 @@ def training(args):
     print(header)
     rows = []
     for seed in args.seeds:
-        k_return, k_time = train_kgen(args.algo, args.env, steps, seed)
+        k_return, k_time = train_kgen(args.algo, args.env, steps, seed, args.overrides)
         line = f"{seed:>4}  {k_return:>11.1f}  {k_time:>7.1f}  {steps / k_time:>8.0f}"
         row = [k_return, k_time]
         if sb3:
@@ -160,7 +164,10 @@ def main():
     parser.add_argument("--threshold", type=float, default=None, help="solved at (default 475 CartPole, -100 Acrobot)")
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds")
     parser.add_argument("--no-sb3", action="store_true")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="replace one of the recipe's agent arguments, e.g. --set batch_size=64 (repeatable)")
     args = parser.parse_args()
+    args.overrides = {name: ast.literal_eval(value) for name, value in (item.split("=", 1) for item in args.set)}
     if args.threshold is None:
         args.threshold = -100.0 if args.env.startswith("Acrobot") else 475.0
     throughput(args) if args.throughput else training(args)

@@ -10,8 +10,6 @@ learns fastest. Writes the three training curves to OUT/curves.png.
 import argparse
 import os
 
-import keras
-
 import kgen
 from kgen import plot
 from kgen.rl import recipes
@@ -22,13 +20,9 @@ parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--out", default="out/reinforce")
 args = parser.parse_args()
 
-settings = recipes.recipe("reinforce", "CartPole-v1")
 curves = {}
 for baseline in ("value", "mean", None):
-    agent = kgen.rl.ReinforceAgent("CartPole-v1", seed=args.seed, **{**settings["agent"], "baseline": baseline})
-    updates = recipes.updates_in(agent, args.steps)
-    agent.compile(keras.optimizers.Adam(
-        keras.optimizers.schedules.PolynomialDecay(settings["learning_rate"], updates, 0.0), global_clipnorm=10.0))
+    agent, _ = recipes.build_agent("reinforce", "CartPole-v1", args.steps, args.seed, overrides={"baseline": baseline})
     history = agent.fit(env_steps=args.steps, log_interval=5000, verbose=0)
     mean, std = kgen.rl.evaluate_policy(agent, "CartPole-v1", episodes=20, seed=1000)
     print(f"baseline={baseline}: final training return {history.history['episode_return'][-1]:.1f}, "

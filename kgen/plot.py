@@ -113,6 +113,29 @@ def interpolation_strip(images, path, steps=None, padding=2, scale=2):
     return save_png(tile(array, nrow=steps, padding=padding), path, scale=scale)
 
 
+def _pyplot(feature):
+    """matplotlib.pyplot on the file-only Agg backend, or an install hint naming `feature`."""
+    require("matplotlib", "plot", feature)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save_figure(figure, path):
+    """Write `figure` as a PNG at `path` atomically, close it, return the path."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    files.write_bytes(path, buffer.getvalue())
+    return path
+
+
 def curves(series, path, xlabel="", ylabel="", title="", logx=False, logy=False):
     """Plot named curves as lines and save the figure as a PNG.
 
@@ -128,12 +151,7 @@ def curves(series, path, xlabel="", ylabel="", title="", logx=False, logy=False)
     Returns:
         The path written.
     """
-    require("matplotlib", "plot", "Plotting curves")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot("Plotting curves")
     figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
     colours = {}
     for label, values in series.items():
@@ -157,12 +175,7 @@ def curves(series, path, xlabel="", ylabel="", title="", logx=False, logy=False)
     axes.set_title(title)
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    files.write_bytes(path, buffer.getvalue())
-    return path
+    return _save_figure(figure, path)
 
 
 def gridworld(world, values, policy=None, q=None, path="gridworld.png", title=""):
@@ -180,11 +193,8 @@ def gridworld(world, values, policy=None, q=None, path="gridworld.png", title=""
     Returns:
         The path written.
     """
-    require("matplotlib", "plot", "Drawing a grid world")
+    plt = _pyplot("Drawing a grid world")
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Polygon
 
     rows, cols = world.shape
@@ -224,9 +234,4 @@ def gridworld(world, values, policy=None, q=None, path="gridworld.png", title=""
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(("V and pi" if k == 0 else "Q(s, a)") + (f": {title}" if title else ""), fontsize=9)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    files.write_bytes(path, buffer.getvalue())
-    return path
+    return _save_figure(figure, path)

@@ -8,7 +8,7 @@ import numpy as np
 
 from kgen.errors import KgenTypeError, KgenValueError
 from kgen.models.base import KgenModel
-from kgen.rl.envs import EnvDriver, check_spaces, env_id, make_env
+from kgen.rl.envs import EnvDriver, check_spaces, env_id, make_env, step_argument
 from kgen.rl.numpy_forward import forward_function
 from kgen.validation import check_int, fail
 
@@ -120,6 +120,10 @@ class Agent(KgenModel):
         batch, single = self._check_observations(observations)
         actions = self._act_deterministic(batch) if deterministic else self._act_stochastic(batch)
         return actions[0] if single else actions
+
+    def env_action(self, observation, deterministic=True):
+        """The action for one observation, as `env.step` takes it (clipped to a Box's bounds)."""
+        return step_argument(self._to_env(self.predict_action(observation, deterministic)))
 
     def _to_env(self, actions):
         if self.discrete:

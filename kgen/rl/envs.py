@@ -34,6 +34,11 @@ def make_env(env, render_mode=None):
     fail("env", env, "a gymnasium id such as 'CartPole-v1', a gymnasium.Env or a gymnasium.vector.VectorEnv", KgenTypeError)
 
 
+def step_argument(action):
+    """One action as `env.step` takes it: a Python int for a discrete action, else the array."""
+    return action.item() if np.ndim(action) == 0 else action
+
+
 def env_id(env):
     """The registered id of an environment ("CartPole-v1"), or None."""
     spec = getattr(env, "spec", None)
@@ -123,8 +128,7 @@ class EnvDriver:
             rewards = np.asarray(rewards, dtype=np.float64)
             terminated = np.asarray(terminated, dtype=bool)
         else:
-            action = actions[0]
-            observation, reward, term, trunc, _ = self.env.step(action.item() if action.ndim == 0 else action)
+            observation, reward, term, trunc, _ = self.env.step(step_argument(actions[0]))
             stored = np.asarray(observation, dtype=np.float32)[None]
             next_obs = stored
             if term or trunc:

@@ -12,6 +12,23 @@ def _check_agent(agent):
         fail("agent", agent, "a kgen.rl agent (an object with predict_action)")
 
 
+def _play(agent, env, seed, deterministic, max_steps=None, on_step=None):
+    """One episode from `env.reset(seed=seed)`; returns (return, steps). `on_step(steps, done)`
+    runs after the reset (steps 0) and after every step."""
+    observation, _ = env.reset(seed=seed)
+    total, steps, done = 0.0, 0, False
+    if on_step is not None:
+        on_step(steps, done)
+    while not done and (max_steps is None or steps < max_steps):
+        observation, reward, terminated, truncated, _ = env.step(agent.env_action(observation, deterministic))
+        total += float(reward)
+        steps += 1
+        done = terminated or truncated
+        if on_step is not None:
+            on_step(steps, done)
+    return total, steps
+
+
 def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_steps=None):
     """The return of each of `episodes` episodes (a list of floats).
 
@@ -29,15 +46,7 @@ def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_
     returns = []
     try:
         for episode in range(episodes):
-            observation, _ = env.reset(seed=seed + episode)
-            total, steps, done = 0.0, 0, False
-            while not done and (max_steps is None or steps < max_steps):
-                action = agent._to_env(agent.predict_action(observation[None], deterministic)[0][None])[0]
-                observation, reward, terminated, truncated, _ = env.step(action.item() if action.ndim == 0 else action)
-                total += float(reward)
-                steps += 1
-                done = terminated or truncated
-            returns.append(total)
+            returns.append(_play(agent, env, seed + episode, deterministic, max_steps)[0])
     finally:
         agent.rng = rng_state
         if isinstance(env_or_id, str):
@@ -87,16 +96,13 @@ def record_episode(agent, env_id, path, seed=0, deterministic=True, every=2, sca
     _check_agent(agent)
     every = check_int("every", every, 1)
     env = make_env(env_id, render_mode="rgb_array")
-    observation, _ = env.reset(seed=check_int("seed", seed, 0))
-    frames, total, steps, done = [env.render()], 0.0, 0, False
-    while not done:
-        action = agent._to_env(agent.predict_action(observation[None], deterministic)[0][None])[0]
-        observation, reward, terminated, truncated, _ = env.step(action.item() if action.ndim == 0 else action)
-        total += float(reward)
-        steps += 1
-        done = terminated or truncated
+    frames = []
+
+    def keep_frame(steps, done):
         if steps % every == 0 or done:
             frames.append(env.render())
+
+    total, steps = _play(agent, env, check_int("seed", seed, 0), deterministic, on_step=keep_frame)
     fps = fps or env.metadata.get("render_fps", 30) / every
     env.close()
     images = [Image.fromarray(frame) for frame in frames]

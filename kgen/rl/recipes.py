@@ -54,12 +54,13 @@ def updates_in(agent, env_steps):
     return max(1, env_steps // agent.batch_steps)
 
 
-def build_agent(algorithm, env_id, env_steps=None, seed=0):
-    """A compiled agent with the recipe's hyperparameters and a learning rate that decays
+def build_agent(algorithm, env_id, env_steps=None, seed=0, overrides=None):
+    """A compiled agent with the recipe's hyperparameters (any of them replaced by
+    `overrides`, a dict of constructor arguments) and a learning rate that decays
     linearly to 0 over `env_steps` (default the recipe's)."""
     settings = recipe(algorithm, env_id)
     env_steps = check_int("env_steps", env_steps or settings["env_steps"], 1)
-    agent = ALGORITHMS[algorithm](env_id, seed=seed, **settings["agent"])
+    agent = ALGORITHMS[algorithm](env_id, seed=seed, **{**settings["agent"], **(overrides or {})})
     schedule = keras.optimizers.schedules.PolynomialDecay(settings["learning_rate"], updates_in(agent, env_steps), 0.0)
     agent.compile(keras.optimizers.Adam(schedule, global_clipnorm=10.0))
     return agent, env_steps
