@@ -11,11 +11,14 @@ PyTorch (benchmarks/dcgan_torch.py). All have the same generator and discriminat
 the same work per step. Each contestant is warmed up untimed (tracing, XLA
 compilation, first steps), then all run one epoch each in turn for --rounds
 interleaved rounds; the table has the median images/s of each and the ratios to
-the reference and to PyTorch. Then generation: kgen's `generate(10000)` at batch
-1000, images/s (median over the rounds, after a warm-up call), beside PyTorch's.
---jit on|off keeps only that kgen row.
+the reference and to PyTorch. --jit on|off keeps only that kgen row. Then
+generation (alone with --generation): kgen's `generate` of 10,000 latents at
+batch 1000 beside the same generator called without its inference rewrites, Keras
+`predict` (how the reference samples) and PyTorch; images/s (median over
+interleaved rounds, after a warm-up call) and kgen's ratio to each.
 
     python benchmarks/dcgan.py [--images 12800] [--rounds 3] [--batch-size 128] [--jit auto|on|off]
+    python benchmarks/dcgan.py --generation [--rounds 5]
 
 Quality (--quality): trains kgen's preset recipe (`kgen.training.fit_gan`) and the
 plain reference recipe (Radford et al.: BCE, Adam 2e-4 with beta_1 0.5, the
@@ -27,8 +30,8 @@ kgen / reference. Epochs and batch size default to the recipe's.
 
     python benchmarks/dcgan.py --quality --epochs N [--seed 0]
 
-Stability (--stability): for each loss and seed, trains kgen's DCGAN with
-`fit_gan` (that loss, no EMA) and records the FD of 2,000 samples to 2,000 test
+Stability (--stability): for each loss and seed, trains kgen's plain DCGAN with
+`fit_gan` (that loss, no EMA, no self-conditioning) and records the FD of 2,000 samples to 2,000 test
 images after every epoch; prints the FD table and, per loss, the spread of the
 final FD across seeds (max / min), flagged "collapsed" above 1.5. The minimax
 (saturating) loss is there for contrast. --plot writes the curves as a PNG.
@@ -167,22 +170,49 @@ def speed(args):
                 line += f", {rate[label] / rate[torch_label]:.2f}x PyTorch (target >= 1.2)"
             print(line)
 
+    generation(args, kgen_gan, peer if dcgan_torch is not None else None, torch_label)
+
+
+def generation(args, gan=None, peer=None, torch_label=None):
+    """Images/s of `generate(10000)` at batch 1000: kgen, the same generator unfolded, keras predict, PyTorch."""
+    from kgen.models import DCGAN
+    from kgen.models.gan import _unit_interval
+
+    if gan is None:
+        gan = DCGAN(latent_dim=args.latent_dim, image_shape=IMAGE_SHAPE, base_filters=args.base_filters, seed=args.seed)
+        dcgan_torch = _load_torch()
+        if dcgan_torch is not None:
+            import torch
+
+            torch_label = f"PyTorch {torch.__version__}"
+            peer = dcgan_torch.TorchDCGAN(args.latent_dim, IMAGE_SHAPE, args.base_filters, seed=args.seed)
     n, batch = 10000, 1000
-    generators = {"kgen DCGAN.generate": lambda: kgen_gan.generate(n, seed=0, batch_size=batch)}
-    if dcgan_torch is not None:
+    z = gan.sample_latent(n, seed=0)
+    unfolded = gan.sampling_generator
+    plain_batch = tf.function(lambda z_batch: _unit_interval(unfolded(z_batch, training=False)))
+    generators = {
+        "kgen DCGAN.generate": lambda: gan.generate(z=z, batch_size=batch),
+        "the same generator, not rewritten for inference": lambda: [
+            plain_batch(z[i : i + batch]).numpy() for i in range(0, n, batch)
+        ],
+        "keras predict (the reference's generate)": lambda: unfolded.predict(z, batch_size=batch, verbose=0),
+    }
+    if peer is not None:
         generators[f"{torch_label} (no_grad, eval)"] = lambda: peer.generate(n, batch_size=batch)
     for make in generators.values():
         make()
     times = {label: [] for label in generators}
-    for _ in range(args.rounds):
-        for label, make in generators.items():
+    for round_ in range(args.rounds):
+        labels = list(generators)
+        for label in labels[round_ % len(labels) :] + labels[: round_ % len(labels)]:
             start = time.perf_counter()
-            make()
+            generators[label]()
             times[label].append(time.perf_counter() - start)
-    print(f"generation, {n} images of 28x28 at batch {batch}, median of {args.rounds}:")
-    for label, measured in times.items():
+    rate = {label: n / statistics.median(measured) for label, measured in times.items()}
+    print(f"generation, {n} images of 28x28 at batch {batch}, median of {args.rounds} interleaved rounds:")
+    for label in generators:
         target = "  (target >= 20,000)" if label.startswith("kgen") else ""
-        print(f"{label:46} {n / statistics.median(measured):9.0f} images/s{target}")
+        print(f"{label:46} {rate[label]:9.0f} images/s  {rate['kgen DCGAN.generate'] / rate[label]:5.2f}x{target}")
 
 
 # ---------------------------------------------------------------------- quality and stability
@@ -242,9 +272,12 @@ def quality(args):
     fd_floor = metrics.frechet_distance(x_full[:n], x_test[:n])
     print(f"{len(x_train)} training images, {epochs} epochs, batch {batch_size}, seed {args.seed}; FD of {n} "
           f"samples to {n} test images on the fashion_mnist_classifier features")
-    print(f"kgen recipe: loss {gan.loss_name}, ema {gan.ema}, d_steps {gan.d_steps}, latent {gan.latent_dim}, "
+    clusters = f"self-conditioned on {gan.num_classes} k-means clusters" if gan.num_classes else "unconditional"
+    print(f"kgen recipe: loss {gan.loss_name}, ema {gan.ema}, {clusters}, d_steps {gan.d_steps}, latent {gan.latent_dim}, "
           f"base_filters {getattr(gan, 'base_filters', '?')}; generator {_counts(gan.generator)[0]:,d} parameters "
-          f"({'the same as' if same_generator else 'DIFFERENT from'} the reference's)")
+          + ("(the same as the reference's)" if same_generator else
+             f"vs the reference's {_counts(reference.generator)[0]:,d}"
+             + (" (the difference: the cluster-id embedding and its input)" if gan.num_classes else "")))
     print(f"{'model':34} {'train min':>9} {'FD':>8}")
     print(f"{'plain reference (Radford recipe)':34} {reference_minutes:9.1f} {fd_reference:8.2f}")
     print(f"{'kgen preset recipe (fit_gan)':34} {kgen_minutes:9.1f} {fd_kgen:8.2f}")
@@ -282,7 +315,7 @@ def stability(args):
             callback = _EpochFD(reference, num_samples=n, seed=0)
             start = time.perf_counter()
             fit_gan(x_train, epochs=args.epochs, loss=loss, conditional=False, ema=None, seed=seed,
-                    batch_size=batch_size, verbose=0, callbacks=[callback])
+                    batch_size=batch_size, verbose=0, callbacks=[callback], clusters=None)
             curves[loss, seed] = callback.values
             print(f"  {loss}, seed {seed}: {(time.perf_counter() - start) / 60:.1f} min, "
                   f"FD {' '.join(f'{v:.2f}' for v in callback.values)}", flush=True)
@@ -311,16 +344,17 @@ def stability(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--generation", action="store_true", help="generation speed only")
     mode.add_argument("--quality", action="store_true", help="FD of kgen's preset recipe vs the plain reference")
     mode.add_argument("--stability", action="store_true", help="FD per epoch for several losses and seeds")
     parser.add_argument("--images", type=int, default=12800, help="training images per timed epoch (speed)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved timed epochs per contestant (speed)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved timed rounds per contestant (speed, generation)")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="default 128 for speed, the recipe's (fit_gan's default) otherwise")
     parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
                         help="kgen rows: auto = jit_compile False and True, on/off = only that one (speed)")
-    parser.add_argument("--latent-dim", type=int, default=64, help="speed only")
-    parser.add_argument("--base-filters", type=int, default=64, help="speed only")
+    parser.add_argument("--latent-dim", type=int, default=64, help="speed and generation only")
+    parser.add_argument("--base-filters", type=int, default=64, help="speed and generation only")
     parser.add_argument("--epochs", type=int, default=None, help="quality: default the recipe's; stability: 3")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="stability")
@@ -339,6 +373,8 @@ def main():
         args.epochs = args.epochs or 3
         args.fd_samples = args.fd_samples or 2000
         stability(args)
+    elif args.generation:
+        generation(args)
     else:
         args.batch_size = args.batch_size or 128
         speed(args)

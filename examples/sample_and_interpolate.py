@@ -23,7 +23,7 @@ parser.add_argument("--out", default="out/gan")
 args = parser.parse_args()
 
 gan = kgen.models.GAN.from_preset(args.preset)
-labels = 7 if gan.num_classes else None  # a conditional GAN draws class 7 (sneakers)
+labels = 7 if gan.labels_required else None  # a conditional GAN draws class 7 (sneakers)
 
 for truncation in (None, 1.0, 0.5):
     images = gan.generate(32, seed=0, truncation=truncation, labels=labels)

@@ -1,6 +1,10 @@
 """Train a DCGAN on Fashion-MNIST with `fit`, watching samples and the Frechet distance.
 
-    python examples/train_dcgan.py --epochs 5 --out out/my_dcgan [--conditional] [--loss hinge]
+    python examples/train_dcgan.py --epochs 5 --out out/my_dcgan [--conditional | --clusters 50] [--loss hinge]
+
+--clusters K self-conditions an unconditional GAN (Liu et al. 2020), as the
+dcgan_fashion_mnist recipe does: k-means clusters of the images stand in for
+labels during training, and `generate` draws cluster ids from their frequencies.
 
 A short version of `kgen train dcgan` (the recipe behind the dcgan presets);
 needs the data (`make data`).
@@ -9,13 +13,17 @@ needs the data (`make data`).
 import argparse
 import os
 
+import numpy as np
+
 import kgen
 from kgen import callbacks, datasets, plot
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--loss", default="non_saturating")
-parser.add_argument("--conditional", action="store_true")
+labelling = parser.add_mutually_exclusive_group()
+labelling.add_argument("--conditional", action="store_true", help="condition on the 10 classes")
+labelling.add_argument("--clusters", type=int, default=None, help="self-condition on K k-means clusters of the images")
 parser.add_argument("--limit", type=int, default=None, help="train on the first N images (quick try)")
 parser.add_argument("--out", default="out/my_dcgan")
 args = parser.parse_args()
@@ -24,17 +32,23 @@ x_train, y_train = datasets.load_fashion_mnist("train")
 x_test, _ = datasets.load_fashion_mnist("test")
 x_train, y_train = x_train[: args.limit], y_train[: args.limit]
 
+labels, num_classes, prior = (y_train, 10, None) if args.conditional else (None, None, None)
+if args.clusters:  # cluster ids replace class labels; generate() draws them from the cluster frequencies
+    _, labels = kgen.clustering.kmeans(x_train, args.clusters, seed=0)
+    num_classes, prior = args.clusters, np.bincount(labels, minlength=args.clusters) / len(labels)
+
 gan = kgen.models.DCGAN(
     latent_dim=64,
     image_shape=(28, 28, 1),
-    num_classes=10 if args.conditional else None,
+    num_classes=num_classes,
+    class_prior=prior,
     loss=args.loss,
     ema=0.999,  # generate() samples from an average of the generator's weights
 )
 gan.compile()  # Adam(2e-4, beta_1=0.5); the WGAN-GP paper's settings for loss="wgan-gp"
 gan.fit(
     x_train,
-    y_train if args.conditional else None,
+    labels,
     epochs=args.epochs,
     batch_size=128,
     callbacks=[

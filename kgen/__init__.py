@@ -8,6 +8,7 @@ matplotlib) are imported only where they are used.
 
 from kgen import (
     callbacks,
+    clustering,
     datasets,
     errors,
     estimators,
@@ -27,6 +28,7 @@ from kgen.version import __version__
 __all__ = [
     "__version__",
     "callbacks",
+    "clustering",
     "datasets",
     "errors",
     "estimators",

@@ -82,16 +82,18 @@ class AtomicCheckpoint(keras.callbacks.Callback):
 
 
 def _fixed_latents(model, num, seed, labels):
-    """Latents and labels drawn once for a run: `labels` as given, or classes in turn when conditional."""
+    """Latents and labels drawn once for a run: `labels` as given, classes in turn when conditional,
+    or drawn from the class prior of a self-conditioned GAN."""
     if not hasattr(model, "generate"):
         from kgen.errors import KgenTypeError
 
         raise KgenTypeError(f"the model must be a kgen GAN (with `generate`); got a {type(model).__name__}.")
-    if labels is None and model.num_classes is not None:
+    if labels is None and model.labels_required:
         import numpy as np
 
         labels = np.arange(num) % model.num_classes
-    return model.sample_latent(num, seed=seed), model._check_labels(labels, num)
+    z = model.sample_latent(num, seed=seed)
+    return z, model._check_labels(labels, num, z=z)
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -129,7 +131,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._z, self._labels = _fixed_latents(self.model, self.num, self.seed, self.labels)
-        defaulted = self.labels is None and self.model.num_classes is not None
+        defaulted = self.labels is None and self.model.labels_required
         self._nrow = self.model.num_classes if defaulted else None
 
     def on_epoch_end(self, epoch, logs=None):

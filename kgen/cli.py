@@ -134,6 +134,7 @@ def cmd_train(args):
             seed=args.seed,
             data_dir=args.data_dir,
             command=command,
+            clusters=training.GAN_CLUSTERS if args.clusters is None else args.clusters or None,
         )
     elif args.family in ("dqn", "reinforce"):
         from kgen.rl import recipes
@@ -179,7 +180,7 @@ def cmd_eval(args):
         scores.update(evaluation.sample_quality(model.sample(args.samples, seed=0), x_test))
         scored = len(x)
     elif isinstance(model, GAN):
-        labels = np.arange(args.samples) % model.num_classes if model.num_classes else None
+        labels = np.arange(args.samples) % model.num_classes if model.labels_required else None
         x_train, _ = datasets.load_fashion_mnist("train", path=args.data_dir)
         scores = evaluation.sample_quality(model.generate(args.samples, labels=labels, seed=0), x_test, x_train[:10000])
         scored = len(x_test)
@@ -254,6 +255,8 @@ def build_parser():
     p.add_argument("--steps", type=int, default=None, help="RL: environment steps (default the recipe's)")
     p.add_argument("--loss", default="non_saturating", help="GAN loss: minimax, non_saturating, least_squares, wgan-gp, hinge")
     p.add_argument("--ema", type=float, default=0.999, help="GAN generator weight averaging (0: off)")
+    p.add_argument("--clusters", type=int, default=None,
+                   help="dcgan: k-means clusters to self-condition on (default the recipe's; 0: off)")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--latent-dim", type=int, default=None)
     p.add_argument("--num-samples", type=int, default=1000, help="IWAE samples for the VAE's scores")

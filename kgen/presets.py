@@ -86,9 +86,9 @@ REGISTRY = {
         PresetInfo(
             name="dcgan_fashion_mnist",
             class_name="DCGAN",
-            description="DCGAN, non-saturating loss, generator weights averaged (EMA 0.999), 64-d latent",
-            params=1207491,
-            metrics={"fd_test": 7.27, "classifier_score": 6.626},
+            description="DCGAN self-conditioned on 50 k-means clusters, non-saturating loss, EMA 0.999, 64-d latent",
+            params=1925699,
+            metrics={"fd_test": 1.98, "classifier_score": 8.109},
             hf_handle="hf://kgen/dcgan_fashion_mnist",
         ),
         PresetInfo(

@@ -30,6 +30,7 @@ __all__ = [
     "lerp",
     "slerp",
     "truncated_normal",
+    "hashed_uniform",
 ]
 
 
@@ -436,3 +437,36 @@ def truncated_normal(shape, threshold, seed, dtype="float32"):
     replacement = sqrt2 * tf.math.erfinv(v)
     z = tf.where(tf.abs(z) > threshold, replacement, z)
     return tf.clip_by_value(z, -threshold, threshold)
+
+
+def hashed_uniform(rows):
+    """One number in [0, 1) per row, a hash of the row's float32 bits: uniform-looking, yet reproducible.
+
+    Use it to make a random choice that is a fixed function of an input (e.g. the
+    label a self-conditioned GAN gives a latent): the same row gives the same
+    number in any batch, while rows that differ in any bit give unrelated numbers,
+    whatever their values' distribution.
+
+    Args:
+        rows: numeric array (n, d), converted to float32.
+
+    Returns:
+        numpy float64 (n,) in [0, 1).
+
+    Example:
+        >>> u = hashed_uniform(np.random.default_rng(0).normal(size=(100_000, 8)))
+        >>> np.histogram(u, bins=4, range=(0, 1))[0]      # about 25,000 each
+    """
+    array = np.asarray(rows)
+    if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
+        fail("rows", rows, "a numeric array of shape (n, d)", KgenTypeError if array.ndim == 2 else KgenValueError)
+    bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    state = np.full(len(bits), 0xCBF29CE484222325, dtype=np.uint64)
+    with np.errstate(over="ignore"):  # 64-bit arithmetic wraps, as hashes want
+        for column in bits.T:  # FNV-style multiply-xor over the row's words
+            state = (state ^ column) * np.uint64(0x100000001B3)
+            state ^= state >> np.uint64(29)
+        for multiplier in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):  # murmur3's final mixing
+            state = (state ^ (state >> np.uint64(33))) * np.uint64(multiplier)
+        state ^= state >> np.uint64(33)
+    return (state >> np.uint64(11)).astype(np.float64) / 2.0**53

@@ -238,6 +238,17 @@ def train_vae(
 
 GAN_EPOCHS = 20
 GAN_EMA = 0.999
+GAN_CLUSTERS = 50
+"""k-means clusters of the training images that the unconditional recipe self-conditions on."""
+
+
+def cluster_labels(x_train, clusters, seed=0):
+    """k-means cluster ids of images (pixel space) and the cluster frequencies, for self-conditioning."""
+    from kgen.clustering import kmeans
+
+    _, assignments = kmeans(x_train, clusters, seed=seed)
+    counts = np.bincount(assignments, minlength=clusters)
+    return assignments, counts / counts.sum()
 
 
 def fit_gan(
@@ -252,12 +263,19 @@ def fit_gan(
     latent_dim=64,
     verbose=1,
     callbacks=(),
+    clusters=GAN_CLUSTERS,
 ):
     """Train a 28x28 `kgen.models.DCGAN` with `fit` on images (and labels when conditional).
 
     Batches come from a shuffled `tf.data` pipeline that drops the last partial
     batch, so the compiled step is traced once. Divergence stops training with a
     message (`DivergenceGuard`).
+
+    Unconditional training self-conditions by default (Liu et al. 2020): the
+    training images are split into `clusters` k-means clusters in pixel space,
+    the networks are conditioned on the cluster id as a conditional GAN's are on
+    classes, and the cluster frequencies become the GAN's `class_prior`, from
+    which `generate` draws the ids. No class labels are used.
 
     Args:
         x_train: float images (n, 28, 28, 1) in [0, 1].
@@ -271,6 +289,9 @@ def fit_gan(
         latent_dim: int (default 64).
         verbose: int, Keras verbosity (default 1).
         callbacks: extra Keras callbacks.
+        clusters: int >= 2 or None, k-means clusters to self-condition an
+            unconditional GAN on; None trains the plain unconditional GAN. Not
+            used when `conditional` (default 50).
 
     Returns:
         The trained `kgen.models.DCGAN`.
@@ -285,17 +306,25 @@ def fit_gan(
     keras.utils.set_random_seed(seed)
     if conditional and y_train is None:
         fail("y_train", y_train, "the class labels when conditional=True")
-    num_classes = int(np.max(y_train)) + 1 if conditional else None
-    data = (x_train, np.asarray(y_train, "int32")) if conditional else x_train
+    prior = None
+    if conditional:
+        num_classes, labels = int(np.max(y_train)) + 1, np.asarray(y_train, "int32")
+    elif clusters is not None:
+        num_classes = check_int("clusters", clusters, minimum=2, maximum=len(x_train))
+        labels, prior = cluster_labels(x_train, num_classes, seed=seed)
+    else:
+        num_classes, labels = None, None
+    data = x_train if labels is None else (x_train, labels)
     dataset = (
         tf.data.Dataset.from_tensor_slices(data)
         .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
         .batch(batch_size, drop_remainder=True)
         .prefetch(tf.data.AUTOTUNE)
     )
-    gan = DCGAN(latent_dim=latent_dim, image_shape=x_train.shape[1:], num_classes=num_classes, loss=loss, ema=ema, seed=seed)
+    gan = DCGAN(latent_dim=latent_dim, image_shape=x_train.shape[1:], num_classes=num_classes, loss=loss, ema=ema,
+                seed=seed, class_prior=prior)
     gan.compile()
-    gan.fit(dataset, epochs=epochs, verbose=verbose, callbacks=[DivergenceGuard(), *callbacks])
+    gan.fit(dataset, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[DivergenceGuard(), *callbacks])
     return gan
 
 
@@ -308,9 +337,27 @@ def class_accuracy(gan, classifier, per_class=1000, seed=0):
     return accuracies
 
 
-def gan_card(conditional, loss, ema, epochs, batch_size, seed, metrics, command):
+def _gan_additions(ema, clusters):
+    """The card's sentence on what the recipe adds to the plain DCGAN recipe."""
+    additions = []
+    if clusters:
+        additions.append(
+            f"self-conditioning (Liu et al. 2020): the training images are split into {clusters} k-means "
+            "clusters in pixel space (`kgen.clustering.kmeans`), the networks are conditioned on the "
+            "cluster id (label embedding in G, projection discriminator), and `generate` draws the ids from "
+            "the cluster frequencies (`class_prior`), so the model is sampled as an unconditional one; no "
+            "class labels are used"
+        )
+    if ema:
+        additions.append(f"an exponential moving average of the generator weights (decay {ema}) is what "
+                         "`generate` samples from")
+    return "; ".join(additions) + "." if additions else "none."
+
+
+def gan_card(conditional, loss, ema, epochs, batch_size, seed, metrics, command, clusters=None):
     """The model card fields of a DCGAN trained by `train_gan`."""
     kind = "class-conditional DCGAN (label embedding in G, projection discriminator)" if conditional else "DCGAN"
+    clusters = None if conditional else clusters
     return dict(
         description=(
             f"A {kind} for 28x28 Fashion-MNIST: Radford-style transposed-convolution generator "
@@ -320,8 +367,7 @@ def gan_card(conditional, loss, ema, epochs, batch_size, seed, metrics, command)
             f"`fit` on the 60,000 training images{' and their labels' if conditional else ''} for "
             f"{epochs} epochs, batch {batch_size}, {loss} loss, Adam(2e-4, beta_1=0.5) for both "
             f"networks, seed {seed}. kgen additions over the plain DCGAN recipe: "
-            + (f"an exponential moving average of the generator weights (decay {ema}) is what "
-               "`generate` samples from." if ema else "none.")
+            + _gan_additions(ema, clusters)
             + " `fd_test` is the Frechet distance, on the `fashion_mnist_classifier` features, "
             "between 10,000 samples (seed 0) and the 10,000 test images; `fd_floor` is the same "
             "distance between 10,000 training images and the test images; `classifier_score` is "
@@ -333,7 +379,8 @@ def gan_card(conditional, loss, ema, epochs, batch_size, seed, metrics, command)
         command=command,
         metrics=metrics,
         datasets=["fashion_mnist"],
-        tags=["gan", "dcgan", "generative"] + (["conditional"] if conditional else []),
+        tags=["gan", "dcgan", "generative"] + (["conditional"] if conditional else [])
+        + (["self-conditioned"] if clusters else []),
         images={
             "64 samples" + (" (row k: class k)" if conditional else ""): "samples.png",
             "slerp between latents": "interpolation.png",
@@ -353,6 +400,7 @@ def train_gan(
     data_dir=None,
     verbose=1,
     command=None,
+    clusters=GAN_CLUSTERS,
 ):
     """Train the `dcgan_fashion_mnist` (or, conditional, `cdcgan_fashion_mnist`) recipe,
     score it, draw its pictures and save the preset.
@@ -378,6 +426,7 @@ def train_gan(
         batch_size=batch_size,
         verbose=verbose,
         callbacks=[AtomicCheckpoint(checkpoint)],
+        clusters=clusters,
     )
     labels = np.arange(10000) % 10 if conditional else None
     scores = evaluation.sample_quality(gan.generate(10000, labels=labels, seed=0), x_test, x_train[:10000])
@@ -399,6 +448,6 @@ def train_gan(
         os.path.join(out, "nearest_neighbors.png"),
         k=3,
     )
-    gan.save_to_preset(out, **gan_card(conditional, loss, ema, epochs, batch_size, seed, scores, command))
+    gan.save_to_preset(out, **gan_card(conditional, loss, ema, epochs, batch_size, seed, scores, command, clusters))
     os.remove(checkpoint)
     return gan, scores

@@ -330,6 +330,93 @@ def test_divergence_guard_stops_on_a_non_finite_loss(x, capsys):
         DivergenceGuard(monitor=3)
 
 
+PRIOR = [0.5, 0.25, 0.25]
+
+
+def test_class_prior_makes_labels_optional_when_sampling():
+    gan = tiny(num_classes=3, class_prior=PRIOR)
+    assert not gan.labels_required and tiny(num_classes=3).labels_required
+    z = gan.sample_latent(20000, seed=0)
+    labels = gan.prior_labels(z)
+    assert labels.dtype == np.int32
+    # distributed as the prior (chi-square, 2 degrees of freedom, p < 0.001 would fail) ...
+    counts = np.bincount(labels, minlength=3)
+    expected = 20000 * np.array(PRIOR)
+    assert np.sum((counts - expected) ** 2 / expected) < 13.8
+    # ... also for truncated latents, whose values are not N(0, 1)
+    truncated = np.bincount(gan.prior_labels(gan.sample_latent(20000, seed=1, truncation=0.1)), minlength=3)
+    assert np.sum((truncated - expected) ** 2 / expected) < 13.8
+    # a function of each latent alone: the same in any batch
+    np.testing.assert_array_equal(gan.prior_labels(z[5:9]), labels[5:9])
+    np.testing.assert_array_equal(gan.generate(z=z[:6]), gan.generate(z=z[:6], labels=labels[:6]))
+    np.testing.assert_array_equal(gan.generate(6, seed=0), gan.generate(z=z[:6]))
+    np.testing.assert_array_equal(gan.generate(3, labels=2, seed=0), gan.generate(z=z[:3], labels=[2, 2, 2]))
+    # z0's label serves the whole interpolation path
+    path = gan.interpolate(z[0], z[1], steps=4)
+    np.testing.assert_array_equal(path, gan.interpolate(z[0], z[1], steps=4, labels=int(labels[0])))
+    np.testing.assert_allclose(path[0], gan.generate(z=z[:1])[0], atol=1e-6)  # batch sizes differ
+
+
+def test_class_prior_round_trips_and_still_needs_labels_to_fit(x, tmp_path):
+    gan = tiny(num_classes=3, class_prior=PRIOR)
+    clone = DCGAN.from_config(gan.get_config())
+    assert clone.class_prior == PRIOR and clone.get_config() == gan.get_config()
+    gan.compile()
+    with pytest.raises(KgenValueError, match=r"y must be class labels in \[0, 3\): the GAN is conditional"):
+        gan.fit(x, epochs=1, batch_size=8, verbose=0)
+    gan.fit(x, np.arange(16) % 3, epochs=1, batch_size=8, verbose=0)
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.saving.load_model(tmp_path / "gan.keras")
+    assert loaded.class_prior == PRIOR
+    np.testing.assert_array_equal(loaded.generate(4, seed=3), gan.generate(4, seed=3))
+
+
+def test_callbacks_draw_from_the_class_prior(tmp_path, x):
+    gan = tiny(num_classes=3, class_prior=[0.0, 1.0, 0.0])
+    gan.compile()
+    grid = SampleGrid(str(tmp_path / "e{epoch}.png"), num=4)
+    fd = FrechetDistance(x, num_samples=16, features=keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()]))
+    history = gan.fit(x, np.ones(16, "int32"), epochs=1, batch_size=8, verbose=0, callbacks=[grid, fd])
+    assert grid._labels.tolist() == [1, 1, 1, 1] and (tmp_path / "e1.png").exists()
+    assert np.isfinite(history.history["fd"][0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(class_prior=[0.5, 0.5]), "class_prior must be None: the GAN is unconditional"),
+        (dict(num_classes=3, class_prior=[0.5, 0.5]), "class_prior must be 3 .num_classes. non-negative probabilities"),
+        (dict(num_classes=3, class_prior=[0.5, 0.4, 0.3]), "summing to 1"),
+        (dict(num_classes=3, class_prior=[1.5, -0.5, 0.0]), "non-negative"),
+        (dict(num_classes=3, class_prior=[np.nan, 0.5, 0.5]), "class_prior must"),
+    ],
+)
+def test_bad_class_prior(kwargs, message):
+    with pytest.raises(KgenValueError, match=message):
+        tiny(**kwargs)
+
+
+def test_prior_labels_needs_a_prior_and_latents():
+    with pytest.raises(KgenValueError, match="class_prior must be a prior over the classes"):
+        tiny(num_classes=3).prior_labels(np.zeros((2, LATENT)))
+    with pytest.raises(KgenValueError, match=r"z must be an array of shape \(n, 8\)"):
+        tiny(num_classes=3, class_prior=PRIOR).prior_labels(np.zeros((2, 3)))
+
+
+def test_fit_gan_self_conditions_on_kmeans_clusters():
+    from kgen.training import cluster_labels, fit_gan
+
+    rng = np.random.default_rng(0)
+    dark, bright = rng.random((96, 28, 28, 1)) * 0.2, 0.8 + rng.random((32, 28, 28, 1)) * 0.2
+    images = np.concatenate([dark, bright]).astype("float32")
+    assignments, prior = cluster_labels(images, 2)
+    assert sorted(prior) == [0.25, 0.75] and len(set(assignments[:96])) == 1 and len(set(assignments[96:])) == 1
+    gan = fit_gan(images, epochs=1, batch_size=64, latent_dim=8, verbose=0, clusters=2, ema=None)
+    assert gan.num_classes == 2 and sorted(gan.class_prior) == [0.25, 0.75] and not gan.labels_required
+    assert gan.generate(3, seed=0).shape == (3, 28, 28, 1)
+    assert fit_gan(images, epochs=1, batch_size=64, latent_dim=8, verbose=0, clusters=None).num_classes is None
+
+
 @pytest.mark.slow
 def test_shipped_dcgan_reaches_its_stated_fd(fashion_mnist_test):
     from kgen import evaluation

@@ -343,3 +343,24 @@ def test_truncated_normal_bad_input():
         sampling.truncated_normal((3, -1), 1.0, seed=0)
     with pytest.raises(KgenValueError, match="dtype"):
         sampling.truncated_normal((3,), 1.0, seed=0, dtype="int32")
+
+
+def chi_square_uniform(u, bins=20):
+    counts = np.histogram(u, bins=bins, range=(0.0, 1.0))[0]
+    expected = len(u) / bins
+    return np.sum((counts - expected) ** 2 / expected)
+
+
+def test_hashed_uniform_is_uniform_and_a_function_of_each_row():
+    from kgen.sampling import hashed_uniform
+
+    rows = np.random.default_rng(0).normal(size=(40_000, 8))
+    u = hashed_uniform(rows)
+    assert u.dtype == np.float64 and u.min() >= 0.0 and u.max() < 1.0
+    assert chi_square_uniform(u) < 43.8  # 19 degrees of freedom, p = 0.001
+    np.testing.assert_array_equal(hashed_uniform(rows[10:20]), u[10:20])
+    # near-identical rows (one bit apart) and small integers still spread over [0, 1)
+    tiny = hashed_uniform(np.arange(10_000, dtype=np.float32).reshape(-1, 1))
+    assert chi_square_uniform(tiny) < 43.8
+    with pytest.raises(KgenValueError, match=r"rows must be a numeric array of shape \(n, d\)"):
+        hashed_uniform(np.zeros(3))

@@ -200,6 +200,8 @@ class DCGAN(GAN):
         gp_weight: float >= 0, WGAN-GP penalty weight (default 10.0).
         ema: float in (0, 1) or None, generator weight averaging for `generate` (default None).
         seed: int or None, seeds the training noise (default None).
+        class_prior: num_classes probabilities or None; labels omitted when
+            sampling are drawn from it (self-conditioning, see `GAN`; default None).
         generator: keras.Model or None, replaces the built generator (default None).
         discriminator: keras.Model or None, replaces the built discriminator (default None).
 
@@ -226,6 +228,7 @@ class DCGAN(GAN):
         gp_weight=10.0,
         ema=None,
         seed=None,
+        class_prior=None,
         generator=None,
         discriminator=None,
         **kwargs,
@@ -248,6 +251,7 @@ class DCGAN(GAN):
             num_classes=num_classes,
             seed=seed,
             ema=ema,
+            class_prior=class_prior,
             **kwargs,
         )
         if self.image_shape != image_shape:

@@ -1,5 +1,7 @@
 """Generative adversarial networks: a generator and a discriminator trained as a two-player game."""
 
+import weakref
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -7,6 +9,7 @@ import tensorflow as tf
 from kgen import losses, sampling, seeds
 from kgen.errors import KgenTypeError, KgenValueError
 from kgen.models.base import KgenModel, in_batches
+from kgen.models.inference import InferenceCopy
 from kgen.serialization import serializable
 from kgen.validation import check_choice, check_finite, check_images, check_int, check_number, fail
 
@@ -28,6 +31,17 @@ def _average_loss(per_example, regularization):
 def _unit_interval(images):
     """Network images in [-1, 1] -> user images in [0, 1]."""
     return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+
+_INFERENCE_COPIES = weakref.WeakKeyDictionary()
+"""generator -> its InferenceCopy, built on first use."""
+
+
+def _inference_copy(generator):
+    """`generator`'s InferenceCopy, synced to its current weights."""
+    if generator not in _INFERENCE_COPIES:
+        _INFERENCE_COPIES[generator] = InferenceCopy(generator)
+    return _INFERENCE_COPIES[generator].sync()
 
 
 @tf.function
@@ -86,6 +100,13 @@ class GAN(KgenModel):
             the WGAN-GP paper uses 5).
         gp_weight: float >= 0, weight of the gradient penalty for WGAN-GP (default 10.0).
         num_classes: int >= 2 or None, number of classes of a conditional GAN (default None).
+        class_prior: num_classes probabilities or None. When given, labels are
+            optional when sampling: each latent gets a label drawn from the
+            prior by a hash of its bits (`prior_labels`), so the same z always
+            gives the same image. A self-conditioned GAN (Liu et al. 2020) is a
+            conditional GAN trained on cluster ids of its images, with the
+            cluster frequencies as prior, so users sample it as an unconditional
+            one (default None: labels required when conditional).
         seed: int or None, seeds the training noise (default None).
         ema: float in (0, 1) or None, decay of an exponential moving average of the
             generator's weights, kept in `ema_generator` and used by `generate`
@@ -101,7 +122,8 @@ class GAN(KgenModel):
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014; Mirza and
         Osindero, "Conditional Generative Adversarial Nets", arXiv:1411.1784, 2014;
-        Yazici et al., "The Unusual Effectiveness of Averaging in GAN Training", ICLR 2019 (ema).
+        Yazici et al., "The Unusual Effectiveness of Averaging in GAN Training", ICLR 2019 (ema);
+        Liu et al., "Diverse Image Generation via Self-Conditioned GANs", CVPR 2020 (class_prior).
     """
 
     def __init__(
@@ -115,6 +137,7 @@ class GAN(KgenModel):
         num_classes=None,
         seed=None,
         ema=None,
+        class_prior=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -123,6 +146,7 @@ class GAN(KgenModel):
         self.d_steps = check_int("d_steps", d_steps, minimum=1)
         self.gp_weight = check_number("gp_weight", gp_weight, minimum=0.0)
         self.num_classes = None if num_classes is None else check_int("num_classes", num_classes, minimum=2)
+        self.class_prior = self._check_prior(class_prior)
         self.seed = seed
         self.ema = None if ema is None else check_number(
             "ema", ema, minimum=0.0, maximum=1.0, low_open=True, high_open=True
@@ -141,9 +165,25 @@ class GAN(KgenModel):
     # ------------------------------------------------------------------ structure
 
     @property
+    def labels_required(self):
+        """Whether sampling needs labels from the caller: conditional, with no class_prior to draw them from."""
+        return self.num_classes is not None and self.class_prior is None
+
+    @property
     def penalized(self):
         """Whether the discriminator loss includes the WGAN-GP gradient penalty."""
         return self.loss_name in PENALIZED_LOSSES
+
+    def _check_prior(self, prior):
+        """None, or num_classes probabilities summing to 1 as a list of floats."""
+        if prior is None:
+            return None
+        if self.num_classes is None:
+            fail("class_prior", prior, "None: the GAN is unconditional (num_classes=None)")
+        array = check_finite("class_prior", prior).astype("float64")
+        if array.shape != (self.num_classes,) or array.min() < 0 or not np.isclose(array.sum(), 1.0, atol=1e-6):
+            fail("class_prior", prior, f"{self.num_classes} (num_classes) non-negative probabilities summing to 1")
+        return (array / array.sum()).tolist()
 
     def _check_parts(self):
         """Check the networks' inputs against latent_dim and num_classes; return the image shape."""
@@ -316,7 +356,8 @@ class GAN(KgenModel):
         Args:
             x: float images (n, h, w, c) in [0, 1], or a tf.data.Dataset of images or
                 of (images, labels) batches.
-            y: int class labels (n,) in [0, num_classes) when conditional; else None.
+            y: int class labels (n,) in [0, num_classes) when conditional (cluster
+                ids for a self-conditioned GAN, see `kgen.clustering.kmeans`); else None.
             *args, **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
 
         Returns:
@@ -324,6 +365,8 @@ class GAN(KgenModel):
         """
         if isinstance(x, np.ndarray):
             x = check_images("x", x, self.image_shape)
+            if y is None and self.num_classes is not None:  # class_prior is for sampling, not training
+                fail("y", y, f"class labels in [0, {self.num_classes}): the GAN is conditional; fit on (x, y)")
             y = self._check_labels(y, len(x), name="y")
         return super().fit(x, y, *args, **kwargs)
 
@@ -335,13 +378,16 @@ class GAN(KgenModel):
             fail(name, z, f"an array of shape (n, {self.latent_dim}) with n >= 1")
         return z
 
-    def _check_labels(self, labels, n, name="labels"):
-        """None for an unconditional GAN; else int32 (n,) in [0, num_classes) from an int or n ints."""
+    def _check_labels(self, labels, n, name="labels", z=None):
+        """None for an unconditional GAN; else int32 (n,) in [0, num_classes) from an int or n ints,
+        or the prior labels of the n latents `z` when omitted and the GAN has a class_prior."""
         k = self.num_classes
         if k is None:
             if labels is not None:
                 fail(name, labels, "None: the GAN is unconditional (num_classes=None)")
             return None
+        if labels is None and self.class_prior is not None:
+            return self.prior_labels(z)
         if labels is None:
             fail(name, labels, f"class labels in [0, {k}) (an int, or one int per image): the GAN is conditional")
         array = np.asarray(labels)
@@ -356,6 +402,30 @@ class GAN(KgenModel):
                 f"{name} must be class labels in [0, {k}); got values in [{array.min()}, {array.max()}]."
             )
         return array.reshape(n).astype("int32")
+
+    def prior_labels(self, z):
+        """The labels `generate` gives latents z when none are passed: draws from `class_prior`.
+
+        Each label is the prior's inverse CDF at a uniform number made by hashing
+        the bits of its float32 latent, so labels are independent of the latents'
+        values (truncation does not bias them), distributed as the prior for
+        random latents, and the same for the same z in any batch.
+
+        Args:
+            z: float array (n, latent_dim).
+
+        Returns:
+            numpy int32 (n,) in [0, num_classes).
+
+        Example:
+            >>> z = gan.sample_latent(16, seed=0)
+            >>> gan.prior_labels(z)          # the cluster ids generate(z=z) decodes with
+        """
+        if self.class_prior is None:
+            fail("class_prior", self.class_prior, "a prior over the classes to draw labels from "
+                 "(set when the GAN is built; a conditional GAN without one takes labels from the caller)")
+        uniform = sampling.hashed_uniform(self._check_latents(z))
+        return sampling.categorical_from_uniform(uniform, self.class_prior).astype("int32")
 
     def sample_latent(self, n, seed=None, truncation=None):
         """n latents z ~ N(0, I), optionally truncated to |z_i| <= truncation.
@@ -387,11 +457,17 @@ class GAN(KgenModel):
     def generate(self, n=None, z=None, labels=None, seed=None, truncation=None, batch_size=1000):
         """Images from n fresh latents or from given latents z.
 
+        Sampling runs through an inference copy of the generator with its batch
+        norms folded into the layers before them and its image-producing
+        transposed convolution in sub-pixel form (`kgen.models.inference`): the
+        same images up to float rounding, computed faster.
+
         Args:
             n: int >= 1 or None, images to sample (give exactly one of n and z).
             z: float array (n, latent_dim) or None, latents to decode.
             labels: int or array of n ints in [0, num_classes), required when
-                conditional, None otherwise.
+                conditional unless the GAN has a `class_prior` (then
+                `prior_labels(z)` when omitted), None when unconditional.
             seed: int or None, seeds the latents drawn for n.
             truncation: float > 0 or None, truncation of the latents drawn for n.
             batch_size: int >= 1, images per compiled call (default 1000).
@@ -414,9 +490,9 @@ class GAN(KgenModel):
                 if value is not None:
                     fail(name, value, "None when z is given (it applies to latents drawn for n)")
             z = self._check_latents(z)
-        labels = self._check_labels(labels, len(z))
+        labels = self._check_labels(labels, len(z), z=z)
         batch_size = check_int("batch_size", batch_size, minimum=1)
-        generator = self.sampling_generator
+        generator = _inference_copy(self.sampling_generator)
         return in_batches(
             lambda z_batch, label_batch, _: _generate_batch(generator, z_batch, label_batch).numpy(),
             [z, labels],
@@ -430,7 +506,9 @@ class GAN(KgenModel):
             z0, z1: latents of shape (latent_dim,).
             steps: int >= 2, images on the path including both ends (default 8).
             method: str, "slerp" (great circle, norms linearly) or "lerp" (default "slerp").
-            labels: int or `steps` ints, required when conditional (default None).
+            labels: int or `steps` ints, required when conditional unless the GAN
+                has a `class_prior`; then z0's prior label serves the whole path
+                when omitted (default None).
 
         Returns:
             numpy float32 (steps, h, w, c) in [0, 1].
@@ -447,6 +525,8 @@ class GAN(KgenModel):
         z0 = self._check_latents(np.reshape(z0, (1, -1)), "z0")[0]
         z1 = self._check_latents(np.reshape(z1, (1, -1)), "z1")[0]
         path = (sampling.slerp if method == "slerp" else sampling.lerp)(z0, z1, steps)
+        if labels is None and self.class_prior is not None:
+            labels = int(self.prior_labels(z0[None])[0])
         return self.generate(z=np.asarray(path, dtype="float32"), labels=labels)
 
     # ------------------------------------------------------------------ serialization
@@ -469,6 +549,7 @@ class GAN(KgenModel):
             num_classes=self.num_classes,
             seed=self.seed,
             ema=self.ema,
+            class_prior=self.class_prior,
         )
         return config
 
