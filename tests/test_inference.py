@@ -90,3 +90,15 @@ def test_only_small_stride_two_transposed_convolutions_become_sub_pixel():
     x = np.random.default_rng(0).normal(size=(2, 4, 4, 8)).astype("float32")
     np.testing.assert_allclose(copy.sync()(x), model(x), atol=1e-5)
 
+
+
+def test_a_cached_copy_does_not_keep_its_model_alive():
+    import gc
+    import weakref
+
+    generator = dcgan_generator(8, (28, 28, 1), base_filters=8)
+    cache = weakref.WeakKeyDictionary({generator: InferenceCopy(generator)})
+    assert cache[generator].source is generator
+    del generator
+    gc.collect()
+    assert len(cache) == 0

@@ -19,6 +19,8 @@ Two rewrites, each exact up to float rounding:
 `GAN.generate` samples through `InferenceCopy(generator)`.
 """
 
+import weakref
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -137,7 +139,8 @@ class InferenceCopy:
     The copy's structure is built once; `sync()` recomputes its weights from the
     source model's current weights (one pass over the kernels), so the copy
     follows the source through training and weight loading. Call the synced
-    model with training=False: it has no batch norms left to switch.
+    model with training=False: it has no batch norms left to switch. The copy
+    refers to its source weakly, so caching copies per model keeps no model alive.
 
     Args:
         model: a functional `keras.Model`.
@@ -150,7 +153,7 @@ class InferenceCopy:
     def __init__(self, model):
         if not isinstance(model, keras.Model) or getattr(model, "inputs", None) is None:
             fail("model", model, "a functional keras.Model", KgenTypeError)
-        self.source = model
+        self._source = weakref.ref(model)
         self._pairs = _folding_pairs(model)
         self._folded_into = {linear.name: name for name, (linear, _) in self._pairs.items()}
         self._reshape = {linear.name: reshape for linear, reshape in self._pairs.values()}
@@ -168,6 +171,11 @@ class InferenceCopy:
 
         self.model = keras.models.clone_model(model, clone_function=clone)
         self.folded, self.subpixel = len(self._pairs), len(self._subpixel)
+
+    @property
+    def source(self):
+        """The model this is a copy of."""
+        return self._source()
 
     def _weights(self, layer):
         """The copy's weights for a source layer: folded and/or in sub-pixel form where rewritten."""
