@@ -44,9 +44,10 @@ def _inference_copy(generator):
     return _INFERENCE_COPIES[generator].sync()
 
 
-@tf.function
+@tf.function(reduce_retracing=True)
 def _generate_batch(generator, z, labels):
-    """Images in [0, 1] from one fixed-size batch; traced once per generator, batch size and labels."""
+    """Images in [0, 1] from one batch; traced per generator and labels or not, for the first batch
+    size and then once more for any size (reduce_retracing: no warning when several sizes are drawn)."""
     return _unit_interval(generator(z if labels is None else [z, labels], training=False))
 
 
