@@ -13,8 +13,6 @@ needs the data (`make data`).
 import argparse
 import os
 
-import numpy as np
-
 import kgen
 from kgen import callbacks, datasets, plot
 
@@ -34,8 +32,8 @@ x_train, y_train = x_train[: args.limit], y_train[: args.limit]
 
 labels, num_classes, prior = (y_train, 10, None) if args.conditional else (None, None, None)
 if args.clusters:  # cluster ids replace class labels; generate() draws them from the cluster frequencies
-    _, labels = kgen.clustering.kmeans(x_train, args.clusters, seed=0)
-    num_classes, prior = args.clusters, np.bincount(labels, minlength=args.clusters) / len(labels)
+    labels, prior = kgen.clustering.cluster_labels(x_train, args.clusters, seed=0)
+    num_classes = args.clusters
 
 gan = kgen.models.DCGAN(
     latent_dim=64,

@@ -32,9 +32,9 @@ history = agent.fit(
     callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "log.csv"))],
     verbose=2,
 )
-mean, std = kgen.rl.evaluate_policy(agent, args.env, episodes=20, seed=1000)
+mean, std = kgen.rl.evaluate_policy(agent, args.env, episodes=20, seed=recipes.EVAL_SEED)
 print(f"{args.env}: {mean:.1f} +/- {std:.1f} over 20 deterministic episodes")
 print(plot.curves({"DQN": (history.history["env_steps"], history.history["episode_return"])},
                   os.path.join(args.out, "curve.png"), xlabel="environment steps",
                   ylabel="mean return of the last 10 episodes", title=f"DQN on {args.env}, seed {args.seed}"))
-print(kgen.rl.record_episode(agent, args.env, os.path.join(args.out, "episode.gif"), seed=1000))
+print(kgen.rl.record_episode(agent, args.env, os.path.join(args.out, "episode.gif"), seed=recipes.EVAL_SEED))

@@ -24,7 +24,7 @@ curves = {}
 for baseline in ("value", "mean", None):
     agent, _ = recipes.build_agent("reinforce", "CartPole-v1", args.steps, args.seed, overrides={"baseline": baseline})
     history = agent.fit(env_steps=args.steps, log_interval=5000, verbose=0)
-    mean, std = kgen.rl.evaluate_policy(agent, "CartPole-v1", episodes=20, seed=1000)
+    mean, std = kgen.rl.evaluate_policy(agent, "CartPole-v1", episodes=20, seed=recipes.EVAL_SEED)
     print(f"baseline={baseline}: final training return {history.history['episode_return'][-1]:.1f}, "
           f"evaluation {mean:.1f} +/- {std:.1f} (20 deterministic episodes)")
     curves[f"baseline={baseline}"] = (history.history["env_steps"], history.history["episode_return"])

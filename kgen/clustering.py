@@ -4,7 +4,7 @@ import numpy as np
 
 from kgen.validation import check_finite, check_int, fail
 
-__all__ = ["kmeans"]
+__all__ = ["kmeans", "cluster_labels"]
 
 
 def _squared_distances(x, centers, x_norms):
@@ -71,3 +71,23 @@ def kmeans(x, k, seed=0, max_iterations=100):
             order = np.argsort(-distances[np.arange(len(x)), assignments])
             centers[empty] = x[order[: int(empty.sum())]]
     return centers.astype("float32"), assignments
+
+
+def cluster_labels(x, k, seed=0):
+    """k-means cluster ids of examples and the clusters' frequencies: labels and prior for self-conditioning.
+
+    Args:
+        x: float array (n, ...) of n >= k examples (images are flattened).
+        k: int >= 1, number of clusters.
+        seed: int >= 0, seeds `kmeans` (default 0).
+
+    Returns:
+        (labels, frequencies): int32 (n,) in [0, k) and float64 (k,) summing to 1.
+
+    Example:
+        >>> labels, prior = kgen.clustering.cluster_labels(x_train, 50)
+        >>> gan = kgen.models.DCGAN(num_classes=50, class_prior=prior)
+        >>> gan.compile(); gan.fit(x_train, labels, epochs=20, batch_size=128)
+    """
+    _, labels = kmeans(x, k, seed=seed)
+    return labels, np.bincount(labels, minlength=k) / len(labels)

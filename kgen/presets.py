@@ -35,6 +35,8 @@ METADATA_FILE = "metadata.json"
 CARD_FILE = "README.md"
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "weights")
 HF_PREFIX = "hf://"
+HF_OWNER = "kgen"
+"""The Hugging Face account the registered presets are published under."""
 PROBE_ATOL = 1e-4
 
 
@@ -48,7 +50,6 @@ class PresetInfo:
         description: str, one line for the preset table.
         params: int, the parameter count.
         metrics: dict of str to float, headline metrics: a subset of its model card's.
-        hf_handle: str, the Hugging Face repository, "hf://owner/name".
     """
 
     name: str
@@ -56,7 +57,11 @@ class PresetInfo:
     description: str
     params: int
     metrics: dict
-    hf_handle: str
+
+    @property
+    def hf_handle(self):
+        """The Hugging Face repository it is published as, "hf://kgen/<name>"."""
+        return f"{HF_PREFIX}{HF_OWNER}/{self.name}"
 
     @property
     def local_dir(self):
@@ -73,7 +78,6 @@ REGISTRY = {
             description="Small convnet for Fashion-MNIST; features() feed the Frechet distance",
             params=468778,
             metrics={"test_accuracy": 0.9397, "test_loss": 0.179},
-            hf_handle="hf://kgen/fashion_mnist_classifier",
         ),
         PresetInfo(
             name="vae_fashion_mnist",
@@ -81,7 +85,6 @@ REGISTRY = {
             description="Conv VAE, 16-d latent, Bernoulli likelihood on dynamically binarized Fashion-MNIST",
             params=838053,
             metrics={"test_nll_iwae_k1000": 231.16, "test_elbo": -233.51, "fd_test": 14.3},
-            hf_handle="hf://kgen/vae_fashion_mnist",
         ),
         PresetInfo(
             name="dcgan_fashion_mnist",
@@ -89,7 +92,6 @@ REGISTRY = {
             description="DCGAN self-conditioned on 50 k-means clusters, non-saturating loss, EMA 0.999, 64-d latent",
             params=1925699,
             metrics={"fd_test": 1.98, "classifier_score": 8.109},
-            hf_handle="hf://kgen/dcgan_fashion_mnist",
         ),
         PresetInfo(
             name="cdcgan_fashion_mnist",
@@ -97,7 +99,6 @@ REGISTRY = {
             description="Class-conditional DCGAN (label embedding in G, projection D), EMA 0.999",
             params=1672259,
             metrics={"fd_test": 1.36, "classifier_score": 8.926, "class_accuracy_mean": 0.9509},
-            hf_handle="hf://kgen/cdcgan_fashion_mnist",
         ),
         PresetInfo(
             name="dqn_cartpole",
@@ -105,7 +106,6 @@ REGISTRY = {
             description="Double DQN for gymnasium CartPole-v1, 256x256 MLP, trained 50,000 env steps",
             params=135172,
             metrics={"eval_mean_return": 500.0, "eval_std_return": 0.0},
-            hf_handle="hf://kgen/dqn_cartpole",
         ),
         PresetInfo(
             name="reinforce_cartpole",
@@ -113,7 +113,6 @@ REGISTRY = {
             description="REINFORCE with a learned value baseline for CartPole-v1, 64x64 MLPs, 200,000 env steps",
             params=9155,
             metrics={"eval_mean_return": 500.0, "eval_std_return": 0.0},
-            hf_handle="hf://kgen/reinforce_cartpole",
         ),
         PresetInfo(
             name="dqn_acrobot",
@@ -121,7 +120,6 @@ REGISTRY = {
             description="Double DQN for gymnasium Acrobot-v1, 256x256 MLP, trained 100,000 env steps",
             params=136710,
             metrics={"eval_mean_return": -76.97, "eval_std_return": 9.38},
-            hf_handle="hf://kgen/dqn_acrobot",
         ),
     )
 }
@@ -277,7 +275,8 @@ def _card_text(model, metadata, title, description, training, command, datasets,
         "",
         "```python",
         "import kgen",
-        f'model = kgen.{"rl" if type(model).__module__.startswith("kgen.rl") else "models"}.{type(model).__name__}.from_preset("{title}")',
+        # kgen.models.<family> -> kgen.models, kgen.rl.<agent> -> kgen.rl: the public package of the class
+        f'model = {type(model).__module__.rsplit(".", 1)[0]}.{type(model).__name__}.from_preset("{title}")',
         "```",
         "",
         "## Training",

@@ -242,15 +242,6 @@ GAN_CLUSTERS = 50
 """k-means clusters of the training images that the unconditional recipe self-conditions on."""
 
 
-def cluster_labels(x_train, clusters, seed=0):
-    """k-means cluster ids of images (pixel space) and the cluster frequencies, for self-conditioning."""
-    from kgen.clustering import kmeans
-
-    _, assignments = kmeans(x_train, clusters, seed=seed)
-    counts = np.bincount(assignments, minlength=clusters)
-    return assignments, counts / counts.sum()
-
-
 def fit_gan(
     x_train,
     y_train=None,
@@ -299,6 +290,7 @@ def fit_gan(
     import tensorflow as tf
 
     from kgen.callbacks import DivergenceGuard
+    from kgen.clustering import cluster_labels
     from kgen.models import DCGAN
 
     epochs = check_int("epochs", epochs, minimum=1)

@@ -407,7 +407,8 @@ def test_prior_labels_needs_a_prior_and_latents():
 
 
 def test_fit_gan_self_conditions_on_kmeans_clusters():
-    from kgen.training import cluster_labels, fit_gan
+    from kgen.clustering import cluster_labels
+    from kgen.training import fit_gan
 
     rng = np.random.default_rng(0)
     dark, bright = rng.random((96, 28, 28, 1)) * 0.2, 0.8 + rng.random((32, 28, 28, 1)) * 0.2

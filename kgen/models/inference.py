@@ -105,19 +105,18 @@ def _subpixel(layer):
 
 
 def _folding_pairs(model):
-    """{batch norm name: (linear layer, reshape or None)} for every batch norm that can be folded."""
+    """{linear layer name: batch norm name} for every batch norm that can be folded into the layer before it."""
     pairs = {}
     for layer in model.layers:
         if not isinstance(layer, keras.layers.BatchNormalization) or layer.axis not in (-1, len(layer.input.shape) - 1):
             continue
         parent = _only_parent(layer)
-        reshape = None
         if isinstance(parent, keras.layers.Reshape) and len(parent._outbound_nodes) == 1:
-            reshape, parent = parent, _only_parent(parent)
+            parent = _only_parent(parent)
             if not isinstance(parent, keras.layers.Dense):
                 continue
         if parent is not None and _foldable(parent):
-            pairs[layer.name] = (parent, reshape)
+            pairs[parent.name] = layer.name
     return pairs
 
 
@@ -154,14 +153,13 @@ class InferenceCopy:
         if not isinstance(model, keras.Model) or getattr(model, "inputs", None) is None:
             fail("model", model, "a functional keras.Model", KgenTypeError)
         self._source = weakref.ref(model)
-        self._pairs = _folding_pairs(model)
-        self._folded_into = {linear.name: name for name, (linear, _) in self._pairs.items()}
-        self._reshape = {linear.name: reshape for linear, reshape in self._pairs.values()}
+        self._folded_into = _folding_pairs(model)
+        self._folded_norms = set(self._folded_into.values())
         self._subpixel = {layer.name for layer in model.layers if _subpixel(layer)}
 
         def clone(layer):
             config = layer.get_config()
-            if layer.name in self._pairs:
+            if layer.name in self._folded_norms:
                 return _FoldedBatchNorm(name=layer.name)
             if layer.name in self._subpixel:
                 return _SubPixelConv(config["filters"], config["activation"], name=layer.name)
@@ -170,7 +168,7 @@ class InferenceCopy:
             return layer.__class__.from_config(config)
 
         self.model = keras.models.clone_model(model, clone_function=clone)
-        self.folded, self.subpixel = len(self._pairs), len(self._subpixel)
+        self.folded, self.subpixel = len(self._folded_into), len(self._subpixel)
 
     @property
     def source(self):
@@ -182,14 +180,15 @@ class InferenceCopy:
         if layer.name not in self._folded_into and layer.name not in self._subpixel:
             return layer.get_weights()
         kernel = keras.ops.convert_to_numpy(layer.kernel)
-        bias = keras.ops.convert_to_numpy(layer.bias) if layer.use_bias else np.zeros(kernel.shape[-2 if isinstance(
-            layer, keras.layers.Conv2DTranspose) else -1], kernel.dtype)
+        # Conv2DTranspose kernels are (h, w, out, in); the others end in the output channels
+        transposed = isinstance(layer, keras.layers.Conv2DTranspose)
+        filters = kernel.shape[-2] if transposed else kernel.shape[-1]
+        bias = keras.ops.convert_to_numpy(layer.bias) if layer.use_bias else np.zeros(filters, kernel.dtype)
         if layer.name in self._folded_into:
             s, t = _affine(self.source.get_layer(self._folded_into[layer.name]))
-            if self._reshape[layer.name] is not None:  # Dense -> Reshape(..., c): unit j feeds channel j % c
-                s, t = np.tile(s, kernel.shape[-1] // len(s)), np.tile(t, kernel.shape[-1] // len(t))
-            # Conv2DTranspose kernels are (h, w, out, in); the others end in the output channels
-            kernel = kernel * (s[:, None] if isinstance(layer, keras.layers.Conv2DTranspose) else s)
+            # Dense -> Reshape(..., c): unit j feeds channel j % c (a no-op tiling otherwise)
+            s, t = np.tile(s, filters // len(s)), np.tile(t, filters // len(t))
+            kernel = kernel * (s[:, None] if transposed else s)
             bias = s * bias + t
         if layer.name in self._subpixel:
             return subpixel_weights(kernel, bias)
@@ -198,6 +197,6 @@ class InferenceCopy:
     def sync(self):
         """Copy the source's current weights into the copy; returns the copy (a `keras.Model`)."""
         for layer in self.source.layers:
-            if layer.weights and layer.name not in self._pairs:
+            if layer.weights and layer.name not in self._folded_norms:
                 self.model.get_layer(layer.name).set_weights(self._weights(layer))
         return self.model

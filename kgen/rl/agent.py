@@ -138,7 +138,7 @@ class Agent(KgenModel):
             callbacks: list of `keras.callbacks.Callback`.
             verbose: "auto" or 1 (progress bar), 2 (a line per epoch), 0 (silent).
             log_interval: int >= 1, environment steps per epoch (default 1000).
-            return_window: int >= 1, finished episodes averaged into
+            return_window: int in [1, 1000], finished episodes averaged into
                 `episode_return` / `episode_length` (default 10).
 
         Calling `fit` again continues from where the last call stopped (the same
@@ -152,7 +152,7 @@ class Agent(KgenModel):
             )
         env_steps = check_int("env_steps", env_steps, 1)
         log_interval = check_int("log_interval", log_interval, 1)
-        return_window = check_int("return_window", return_window, 1)
+        return_window = check_int("return_window", return_window, 1, EnvDriver.HISTORY)
         if getattr(self, "optimizer", None) is None:
             raise KgenValueError(f"{type(self).__name__} must be compiled before fit: call agent.compile().")
         if self._driver is None:
@@ -213,3 +213,9 @@ class Agent(KgenModel):
 
     def _start(self):
         """Called once before the first environment step of the first `fit`."""
+
+
+def probe_observations(space):
+    """Four fixed observations inside `space` (standard normal draws clipped to its bounds)."""
+    draws = np.random.default_rng(0).standard_normal((4, *space.shape))
+    return np.clip(draws, space.low, space.high).astype(np.float32)

@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen import losses
-from kgen.rl.agent import Agent, mlp
+from kgen.rl.agent import Agent, mlp, probe_observations
 from kgen.rl.replay import ReplayBuffer
 from kgen.serialization import serializable
 from kgen.validation import check_int, check_number
@@ -217,13 +217,13 @@ class DQNAgent(Agent):
             gradient_steps = self.gradient_steps if self.gradient_steps > 0 else self._since_train
             self._since_train = 0
             self._train_round(gradient_steps)
-            self._forward(self.q_network).refresh()
+            self._refresh_forwards()
 
     def _flush_target_updates(self):
         # The online network only changes in training rounds, so the updates due since
         # the last round can be applied together, just before the next one.
         if self._pending_target_updates:
-            self.update_target(1 if self.tau == 1.0 else self._pending_target_updates)
+            self.update_target(self._pending_target_updates)  # with tau = 1, n copies are one copy
             self._pending_target_updates = 0
 
     def fit(self, *args, **kwargs):
@@ -236,7 +236,7 @@ class DQNAgent(Agent):
 
     def preset_probe(self):
         """Q-values at four fixed observations, recorded in a preset's metadata."""
-        return self.q_network(_probe_observations(self.observation_space), training=False)
+        return self.q_network(probe_observations(self.observation_space), training=False)
 
     def get_config(self):
         config = super().get_config()
@@ -260,9 +260,3 @@ class DQNAgent(Agent):
             }
         )
         return config
-
-
-def _probe_observations(space):
-    """Four fixed observations inside `space` (standard normal draws clipped to its bounds)."""
-    draws = np.random.default_rng(0).standard_normal((4, *space.shape))
-    return np.clip(draws, space.low, space.high).astype(np.float32)

@@ -87,7 +87,10 @@ class EnvDriver:
     `observations` always holds what the agent acts on next.
     """
 
-    def __init__(self, env, history=100):
+    HISTORY = 1000
+    """Finished episodes remembered for `recent`."""
+
+    def __init__(self, env):
         gym = require("gymnasium", "rl", "Reinforcement learning")
         self.env = env
         self.vector = isinstance(env, gym.vector.VectorEnv)
@@ -98,8 +101,8 @@ class EnvDriver:
         self.returns = np.zeros(self.num_envs)
         self.lengths = np.zeros(self.num_envs, dtype=int)
         self.resetting = np.zeros(self.num_envs, dtype=bool)
-        self.finished_returns = collections.deque(maxlen=history)
-        self.finished_lengths = collections.deque(maxlen=history)
+        self.finished_returns = collections.deque(maxlen=self.HISTORY)
+        self.finished_lengths = collections.deque(maxlen=self.HISTORY)
         self.episodes = 0
 
     def reset(self, seed=None):

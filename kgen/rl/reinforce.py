@@ -6,8 +6,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen import losses
-from kgen.rl.agent import Agent, mlp
-from kgen.rl.dqn import _probe_observations
+from kgen.rl.agent import Agent, mlp, probe_observations
 from kgen.rl.mdp import returns_to_go
 from kgen.serialization import serializable
 from kgen.validation import check_choice, check_int, check_number
@@ -233,7 +232,7 @@ class ReinforceAgent(Agent):
 
     def preset_probe(self):
         """Policy outputs (logits or means) at four fixed observations, recorded in a preset."""
-        return self.policy_network(_probe_observations(self.observation_space), training=False)
+        return self.policy_network(probe_observations(self.observation_space), training=False)
 
     def get_config(self):
         config = super().get_config()
