@@ -10,8 +10,12 @@ PyTorch (benchmarks/dcgan_torch.py). All have the same generator and discriminat
 (kgen's builders; PyTorch layer for layer, parameter counts asserted equal) and
 the same work per step. Each contestant is warmed up untimed (tracing, XLA
 compilation, first steps), then all run one epoch each in turn for --rounds
-interleaved rounds; the table has the median images/s of each and the ratios to
-the reference and to PyTorch. --jit on|off keeps only that kgen row. Then
+interleaved rounds; the table has the median images/s of each, the ratios to
+the reference and to PyTorch, and the share of this process's float32
+matrix-product ceiling each reaches (multiply-adds per image of one alternating
+step, counted from the layers, times images/s, over the best rate of a
+2048x1024 by 1024x1024 matmul measured before and after). --jit on|off keeps
+only that kgen row. Then
 generation (alone with --generation): kgen's `generate` of 10,000 latents at
 batch 1000 beside the same generator called without its inference rewrites, Keras
 `predict` (how the reference samples) and PyTorch; images/s (median over
@@ -75,6 +79,36 @@ def _counts(model):
     """(trainable parameters, all weights including batch-norm statistics) of a Keras model."""
     trainable = sum(int(np.prod(v.shape)) for v in model.trainable_weights)
     return trainable, model.count_params()
+
+
+def _forward_macs(model):
+    """Multiply-adds per image of one forward pass through the model's Dense and 2-D convolution layers."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2DTranspose):  # kernel (h, w, out, in), one tap per input pixel
+            total += math.prod(layer.input.shape[1:3]) * math.prod(layer.kernel.shape)
+        elif isinstance(layer, keras.layers.Conv2D):  # kernel (h, w, in, out), one window per output pixel
+            total += math.prod(layer.output.shape[1:3]) * math.prod(layer.kernel.shape)
+        elif isinstance(layer, keras.layers.Dense):
+            total += math.prod(layer.kernel.shape)
+    return total
+
+
+def _matmul_ceiling(repeats=10):
+    """The best float32 matrix-product rate of this process, in multiply-adds/s (2048x1024 by 1024x1024)."""
+    a, b = tf.random.normal([2048, 1024]), tf.random.normal([1024, 1024])
+
+    @tf.function
+    def product():
+        return tf.reduce_sum(tf.matmul(a, b))
+
+    product()
+    best = 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        product().numpy()
+        best = max(best, 2048 * 1024 * 1024 / (time.perf_counter() - start))
+    return best
 
 
 def _load_torch():
@@ -144,6 +178,12 @@ def speed(args):
     for label, model in models.items():
         assert (_counts(model.generator), _counts(model.discriminator)) == (g_counts, d_counts), label
 
+    # one alternating step per image: D step = G forward, D forward on the real and the fake batch and D's
+    # backward pass (~2 forwards each); G step = G and D forward, D backward to its input (~1 forward), G
+    # backward (~2 forwards): ~4 G + 8 D forwards
+    g_macs, d_macs = _forward_macs(kgen_gan.generator), _forward_macs(kgen_gan.discriminator)
+    step_macs = 4 * g_macs + 8 * d_macs
+    ceiling = _matmul_ceiling()
     for run in contestants.values():  # tracing, XLA compilation and first steps, untimed
         run("warmup")
     seconds = {label: [] for label in contestants}
@@ -154,15 +194,22 @@ def speed(args):
             contestants[label]("timed")
             seconds[label].append(time.perf_counter() - start)
     rate = {label: len(x) / statistics.median(times) for label, times in seconds.items()}
+    ceiling = max(ceiling, _matmul_ceiling())
 
     print(f"{len(x)} images, batch {args.batch_size}, median of {args.rounds} interleaved epochs, latent "
           f"{args.latent_dim}, base_filters {args.base_filters}, {os.cpu_count()} CPUs; kgen's compile() "
           f"default here: jit_compile={default_jit}")
-    print(f"{'contestant':46} {'s/epoch':>8} {'images/s':>9} {'vs reference':>12} {'vs PyTorch':>10}")
+    print(f"work: generator forward {g_macs / 1e6:.1f} M multiply-adds per image, discriminator forward "
+          f"{d_macs / 1e6:.1f} M; one alternating step ~4 G + 8 D = {step_macs / 1e6:.0f} M per image. float32 "
+          f"matrix-product ceiling of this process: {ceiling / 1e9:.0f} G multiply-adds/s")
+    print(f"{'contestant':46} {'s/epoch':>8} {'images/s':>9} {'vs reference':>12} {'vs PyTorch':>10} "
+          f"{'of ceiling':>10}")
     for label in contestants:
         versus_torch = f"{rate[label] / rate[torch_label]:9.2f}x" if torch_label else f"{'-':>10}"
         print(f"{label:46} {len(x) / rate[label]:8.2f} {rate[label]:9.0f} "
-              f"{rate[label] / rate[REFERENCE]:11.2f}x {versus_torch}")
+              f"{rate[label] / rate[REFERENCE]:11.2f}x {versus_torch} {rate[label] * step_macs / ceiling:10.0%}")
+    print(f"2x the reference is {2 * rate[REFERENCE]:.0f} images/s = {2 * rate[REFERENCE] * step_macs / ceiling:.0%} "
+          "of the float32 matrix-product ceiling")
     for label in models:
         if label.startswith("kgen"):
             line = f"{label}: {rate[label] / rate[REFERENCE]:.2f}x the reference (target >= 2)"
@@ -189,7 +236,11 @@ def generation(args, gan=None, peer=None, torch_label=None):
     n, batch = 10000, 1000
     z = gan.sample_latent(n, seed=0)
     unfolded = gan.sampling_generator
-    plain_batch = tf.function(lambda z_batch: _unit_interval(unfolded(z_batch, training=False)))
+
+    @tf.function
+    def plain_batch(z_batch):
+        return _unit_interval(unfolded(z_batch, training=False))
+
     generators = {
         "kgen DCGAN.generate": lambda: gan.generate(z=z, batch_size=batch),
         "the same generator, not rewritten for inference": lambda: [

@@ -1,13 +1,12 @@
-"""Inference copies: batch norms folded and sub-pixel transposed convolutions compute what the model computes."""
+"""Inference copies: folded batch norms and tap-sum transposed convolutions compute what the model computes."""
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from kgen.errors import KgenTypeError
 from kgen.models.dcgan import dcgan_discriminator, dcgan_generator
-from kgen.models.inference import InferenceCopy, subpixel_weights
+from kgen.models.inference import InferenceCopy, _TapSumConvTranspose
 
 
 def randomize_batch_norms(model, seed=0):
@@ -31,7 +30,7 @@ def test_folded_generator_matches(image_shape, num_classes, pairs):
     inputs = z if num_classes is None else [z, np.arange(6) % num_classes]
     folded = InferenceCopy(generator)
     assert folded.folded == pairs  # Dense -> Reshape -> BN, and each hidden Conv2DTranspose -> BN
-    assert folded.subpixel == 1  # the last layer, to the image's channels
+    assert folded.tap_sum == 1  # the last layer, to the image's channels
     assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in folded.model.layers)
     np.testing.assert_allclose(folded.sync()(inputs, training=False), generator(inputs, training=False), atol=1e-5)
 
@@ -68,25 +67,29 @@ def test_bad_model():
         InferenceCopy("generator")
 
 
-@pytest.mark.parametrize("channels, filters, use_bias", [(3, 2, True), (5, 1, False)])
-def test_subpixel_form_equals_the_transposed_convolution(channels, filters, use_bias):
-    layer = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=use_bias,
+@pytest.mark.parametrize("channels, filters, activation", [(3, 2, "linear"), (5, 1, "tanh"), (4, 4, "sigmoid")])
+def test_tap_sum_form_equals_the_transposed_convolution(channels, filters, activation):
+    layer = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation=activation,
                                          bias_initializer="random_normal")
-    x = np.random.default_rng(0).normal(size=(2, 5, 6, channels)).astype("float32")
-    expected = layer(x).numpy()
-    kernel, bias = subpixel_weights(layer.kernel.numpy(), layer.bias.numpy() if use_bias else np.zeros(filters))
-    phases = tf.nn.conv2d(x, kernel, 1, "SAME") + bias
-    np.testing.assert_allclose(tf.nn.depth_to_space(phases, 2), expected, atol=1e-5)
+    rng = np.random.default_rng(0)
+    for shape in [(2, 5, 6, channels), (3, 7, 7, channels)]:  # odd, even and non-square sides; a new batch size
+        x = rng.normal(size=shape).astype("float32")
+        expected = layer(x).numpy()
+        tap_sum = _TapSumConvTranspose(filters, activation)
+        tap_sum.build(x.shape)
+        tap_sum.set_weights([layer.kernel.numpy(), layer.bias.numpy()])
+        assert tap_sum.compute_output_shape(x.shape) == expected.shape
+        np.testing.assert_allclose(tap_sum(x), expected, atol=1e-5)
 
 
-def test_only_small_stride_two_transposed_convolutions_become_sub_pixel():
+def test_only_small_stride_two_transposed_convolutions_become_tap_sums():
     inputs = keras.Input((4, 4, 8))
     wide = keras.layers.Conv2DTranspose(16, 4, strides=2, padding="same")(inputs)      # too many channels
     odd = keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same")(wide)          # not 4x4
-    image = keras.layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="sigmoid")(odd)
+    image = keras.layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="sigmoid", use_bias=False)(odd)
     model = keras.Model(inputs, image)
     copy = InferenceCopy(model)
-    assert copy.subpixel == 1 and copy.folded == 0
+    assert copy.tap_sum == 1 and copy.folded == 0
     x = np.random.default_rng(0).normal(size=(2, 4, 4, 8)).astype("float32")
     np.testing.assert_allclose(copy.sync()(x), model(x), atol=1e-5)
 

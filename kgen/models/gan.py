@@ -460,8 +460,9 @@ class GAN(KgenModel):
 
         Sampling runs through an inference copy of the generator with its batch
         norms folded into the layers before them and its image-producing
-        transposed convolution in sub-pixel form (`kgen.models.inference`): the
-        same images up to float rounding, computed faster.
+        transposed convolution as a matrix product and XLA-fused sums
+        (`kgen.models.inference`): the same images up to float rounding,
+        computed faster.
 
         Args:
             n: int >= 1 or None, images to sample (give exactly one of n and z).

@@ -8,13 +8,13 @@ Two rewrites, each exact up to float rounding:
   Conv2D or Conv2DTranspose without activation, or Dense then Reshape), it
   merges into that layer: the kernel's output channels are scaled by s and the
   bias becomes s * bias + t. One pass over the activations fewer per pair.
-- Sub-pixel transposed convolutions. A 4x4, stride-2, "same" transposed
-  convolution gives each of the four output pixel phases (even/odd row, even/odd
-  column) a 2x2 window of the input, so it equals a 3x3 convolution with four
-  times the output channels followed by depth_to_space(2). That costs 9/4 the
-  multiply-adds, but when the layer has few output channels (an image's 1-4) the
-  transposed-convolution kernel is the slower one on CPU
-  (`benchmarks/dcgan.py --generation`), so only those layers are rewritten.
+- Tap-sum transposed convolutions. A 4x4, stride-2, "same" transposed
+  convolution with few output channels (an image's 1-4) is slow on CPU: the
+  convolution kernels are built for many channels. The copy computes it as one
+  matrix product, every input pixel times the kernel's 16 taps, then gives each
+  of the four output pixel phases (even/odd row, even/odd column) the sum of its
+  four shifted taps, compiled by XLA into one pass with the bias and the
+  activation (`benchmarks/dcgan.py --generation` measures the gain).
 
 `GAN.generate` samples through `InferenceCopy(generator)`.
 """
@@ -29,10 +29,11 @@ from kgen.errors import KgenTypeError
 from kgen.validation import fail
 
 _LINEAR = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)
-SUBPIXEL_MAX_FILTERS = 4
-"""Transposed convolutions with at most this many output channels are rewritten as sub-pixel convolutions."""
-_PHASE_TAPS = ({0: 3, 1: 1}, {1: 2, 2: 0})
-"""For output phase p (0 even, 1 odd): {row (or column) of the 3x3 window: row of the 4x4 transposed kernel}."""
+TAP_SUM_MAX_FILTERS = 4
+"""Transposed convolutions with at most this many output channels are rewritten in tap-sum form."""
+_PHASE_TAPS = (((-1, 3), (0, 1)), ((0, 2), (1, 0)))
+"""For output phase p (0 even, 1 odd): (input row offset, row of the 4x4 kernel) of its two taps; the same for
+columns. Output row 2m + p of a stride-2 "same" transposed convolution sums input rows m + offset."""
 
 
 class _FoldedBatchNorm(keras.layers.Layer):
@@ -42,32 +43,44 @@ class _FoldedBatchNorm(keras.layers.Layer):
         return inputs
 
 
-class _SubPixelConv(keras.layers.Layer):
-    """3x3 convolution to 4 * filters channels, depth_to_space(2), then the activation."""
+class _TapSumConvTranspose(keras.layers.Layer):
+    """A 4x4, stride-2, "same" Conv2DTranspose (same weights, bias always present) in tap-sum form."""
 
     def __init__(self, filters, activation, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.activation = filters, keras.activations.get(activation)
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(3, 3, input_shape[-1], 4 * self.filters), name="kernel")
-        self.bias = self.add_weight(shape=(4 * self.filters,), name="bias")
+        self.kernel = self.add_weight(shape=(4, 4, self.filters, input_shape[-1]), name="kernel")
+        self.bias = self.add_weight(shape=(self.filters,), name="bias")
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        return (n, None if h is None else 2 * h, None if w is None else 2 * w, self.filters)
 
     def call(self, inputs):
-        phases = tf.nn.bias_add(tf.nn.conv2d(inputs, self.kernel, 1, "SAME"), self.bias)
-        return self.activation(tf.nn.depth_to_space(phases, 2))
+        kernel, bias = tf.convert_to_tensor(self.kernel), tf.convert_to_tensor(self.bias)
+        return _tap_sum(inputs, kernel, bias, self.activation)
 
 
-def subpixel_weights(kernel, bias):
-    """A (4, 4, out, in) stride-2 "same" transposed-convolution kernel and its bias as `_SubPixelConv` weights."""
-    _, _, filters, channels = kernel.shape
-    phased = np.zeros((3, 3, channels, 2, 2, filters), kernel.dtype)
-    for row_phase, row_taps in enumerate(_PHASE_TAPS):
-        for column_phase, column_taps in enumerate(_PHASE_TAPS):
-            for row, kernel_row in row_taps.items():
-                for column, kernel_column in column_taps.items():
-                    phased[row, column, :, row_phase, column_phase, :] = kernel[kernel_row, kernel_column].T
-    return [phased.reshape(3, 3, channels, 4 * filters), np.tile(bias, 4)]
+@tf.function(jit_compile=True, reduce_retracing=True)
+def _tap_sum(inputs, kernel, bias, activation):
+    """activation(conv_transpose(inputs, kernel, stride 2, "same") + bias) as a matrix product and shifted sums."""
+    n, h, w, channels = tf.unstack(tf.shape(inputs))
+    filters = tf.shape(kernel)[2]
+    taps = tf.matmul(tf.reshape(inputs, [-1, channels]), tf.reshape(tf.transpose(kernel, [3, 0, 1, 2]), [channels, -1]))
+    taps = tf.pad(tf.reshape(taps, [n, h, w, 4, 4, filters]), [[0, 0], [1, 1], [1, 1], [0, 0], [0, 0], [0, 0]])
+    phases = [
+        tf.add_n([
+            taps[:, 1 + row_shift : 1 + row_shift + h, 1 + column_shift : 1 + column_shift + w, row_tap, column_tap]
+            for row_shift, row_tap in _PHASE_TAPS[row_phase]
+            for column_shift, column_tap in _PHASE_TAPS[column_phase]
+        ])
+        for row_phase in (0, 1)
+        for column_phase in (0, 1)
+    ]
+    interleaved = tf.transpose(tf.reshape(tf.stack(phases, axis=3), [n, h, w, 2, 2, filters]), [0, 1, 3, 2, 4, 5])
+    return activation(tf.reshape(interleaved, [n, 2 * h, 2 * w, filters]) + bias)
 
 
 def _only_parent(layer):
@@ -89,8 +102,8 @@ def _foldable(layer):
     )
 
 
-def _subpixel(layer):
-    """Whether `layer` is a transposed convolution the sub-pixel form computes faster."""
+def _tap_summable(layer):
+    """Whether `layer` is a transposed convolution the tap-sum form computes faster."""
     config = layer.get_config()
     return (
         type(layer) is keras.layers.Conv2DTranspose
@@ -99,7 +112,7 @@ def _subpixel(layer):
         and config["padding"] == "same"
         and tuple(config["dilation_rate"]) == (1, 1)
         and config.get("data_format", "channels_last") == "channels_last"
-        and config["filters"] <= SUBPIXEL_MAX_FILTERS
+        and config["filters"] <= TAP_SUM_MAX_FILTERS
         and len(layer._inbound_nodes) == 1
     )
 
@@ -133,7 +146,7 @@ def _affine(batch_norm):
 
 class InferenceCopy:
     """An inference copy of a functional model with its batch norms folded and small transposed convolutions
-    in sub-pixel form (see the module docstring).
+    in tap-sum form (see the module docstring).
 
     The copy's structure is built once; `sync()` recomputes its weights from the
     source model's current weights (one pass over the kernels), so the copy
@@ -155,20 +168,20 @@ class InferenceCopy:
         self._source = weakref.ref(model)
         self._folded_into = _folding_pairs(model)
         self._folded_norms = set(self._folded_into.values())
-        self._subpixel = {layer.name for layer in model.layers if _subpixel(layer)}
+        self._tap_sum = {layer.name for layer in model.layers if _tap_summable(layer)}
 
         def clone(layer):
             config = layer.get_config()
             if layer.name in self._folded_norms:
                 return _FoldedBatchNorm(name=layer.name)
-            if layer.name in self._subpixel:
-                return _SubPixelConv(config["filters"], config["activation"], name=layer.name)
+            if layer.name in self._tap_sum:
+                return _TapSumConvTranspose(config["filters"], config["activation"], name=layer.name)
             if layer.name in self._folded_into:
                 config["use_bias"] = True
             return layer.__class__.from_config(config)
 
         self.model = keras.models.clone_model(model, clone_function=clone)
-        self.folded, self.subpixel = len(self._folded_into), len(self._subpixel)
+        self.folded, self.tap_sum = len(self._folded_into), len(self._tap_sum)
 
     @property
     def source(self):
@@ -176,8 +189,8 @@ class InferenceCopy:
         return self._source()
 
     def _weights(self, layer):
-        """The copy's weights for a source layer: folded and/or in sub-pixel form where rewritten."""
-        if layer.name not in self._folded_into and layer.name not in self._subpixel:
+        """The copy's weights for a source layer: batch norm folded in, bias added where the copy has one."""
+        if layer.name not in self._folded_into and layer.name not in self._tap_sum:
             return layer.get_weights()
         kernel = keras.ops.convert_to_numpy(layer.kernel)
         # Conv2DTranspose kernels are (h, w, out, in); the others end in the output channels
@@ -190,8 +203,6 @@ class InferenceCopy:
             s, t = np.tile(s, filters // len(s)), np.tile(t, filters // len(t))
             kernel = kernel * (s[:, None] if transposed else s)
             bias = s * bias + t
-        if layer.name in self._subpixel:
-            return subpixel_weights(kernel, bias)
         return [kernel, bias]
 
     def sync(self):
