@@ -316,6 +316,7 @@ def fit_gan(
     gan = DCGAN(latent_dim=latent_dim, image_shape=x_train.shape[1:], num_classes=num_classes, loss=loss, ema=ema,
                 seed=seed, class_prior=prior)
     gan.compile()
+    # the dataset shuffles itself; shuffle=False only keeps Keras from warning that it ignores shuffle=True
     gan.fit(dataset, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[DivergenceGuard(), *callbacks])
     return gan
 

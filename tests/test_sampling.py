@@ -359,7 +359,7 @@ def test_hashed_uniform_is_uniform_and_a_function_of_each_row():
     assert u.dtype == np.float64 and u.min() >= 0.0 and u.max() < 1.0
     assert chi_square_uniform(u) < 43.8  # 19 degrees of freedom, p = 0.001
     np.testing.assert_array_equal(hashed_uniform(rows[10:20]), u[10:20])
-    # near-identical rows (one bit apart) and small integers still spread over [0, 1)
+    # consecutive small integers, whose float32 bits differ in few places, still spread over [0, 1)
     tiny = hashed_uniform(np.arange(10_000, dtype=np.float32).reshape(-1, 1))
     assert chi_square_uniform(tiny) < 43.8
     with pytest.raises(KgenValueError, match=r"rows must be a numeric array of shape \(n, d\)"):

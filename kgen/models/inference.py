@@ -22,7 +22,6 @@ Two rewrites, each exact up to float rounding:
 import weakref
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from kgen.errors import KgenTypeError
@@ -134,13 +133,13 @@ def _folding_pairs(model):
 
 
 def _affine(batch_norm):
-    """(s, t) with batch_norm(x) = s * x + t at inference."""
-    s = 1.0 / np.sqrt(keras.ops.convert_to_numpy(batch_norm.moving_variance) + batch_norm.epsilon)
+    """(s, t) tensors with batch_norm(x) = s * x + t at inference."""
+    s = tf.math.rsqrt(tf.convert_to_tensor(batch_norm.moving_variance) + batch_norm.epsilon)
     if batch_norm.gamma is not None:
-        s = s * keras.ops.convert_to_numpy(batch_norm.gamma)
-    t = -s * keras.ops.convert_to_numpy(batch_norm.moving_mean)
+        s = s * tf.convert_to_tensor(batch_norm.gamma)
+    t = -s * tf.convert_to_tensor(batch_norm.moving_mean)
     if batch_norm.beta is not None:
-        t = t + keras.ops.convert_to_numpy(batch_norm.beta)
+        t = t + tf.convert_to_tensor(batch_norm.beta)
     return s, t
 
 
@@ -149,7 +148,7 @@ class InferenceCopy:
     in tap-sum form (see the module docstring).
 
     The copy's structure is built once; `sync()` recomputes its weights from the
-    source model's current weights (one pass over the kernels), so the copy
+    source model's current weights (one compiled pass over the kernels), so the copy
     follows the source through training and weight loading. Call the synced
     model with training=False: it has no batch norms left to switch. The copy
     refers to its source weakly, so caching copies per model keeps no model alive.
@@ -182,6 +181,7 @@ class InferenceCopy:
 
         self.model = keras.models.clone_model(model, clone_function=clone)
         self.folded, self.tap_sum = len(self._folded_into), len(self._tap_sum)
+        self._assign_function = tf.function(self._assign)
 
     @property
     def source(self):
@@ -189,25 +189,30 @@ class InferenceCopy:
         return self._source()
 
     def _weights(self, layer):
-        """The copy's weights for a source layer: batch norm folded in, bias added where the copy has one."""
+        """The copy's weights for a source layer (tensors): batch norm folded in, bias added where the copy has one."""
         if layer.name not in self._folded_into and layer.name not in self._tap_sum:
-            return layer.get_weights()
-        kernel = keras.ops.convert_to_numpy(layer.kernel)
+            return [tf.convert_to_tensor(weight) for weight in layer.weights]
+        kernel = tf.convert_to_tensor(layer.kernel)
         # Conv2DTranspose kernels are (h, w, out, in); the others end in the output channels
         transposed = isinstance(layer, keras.layers.Conv2DTranspose)
         filters = kernel.shape[-2] if transposed else kernel.shape[-1]
-        bias = keras.ops.convert_to_numpy(layer.bias) if layer.use_bias else np.zeros(filters, kernel.dtype)
+        bias = tf.convert_to_tensor(layer.bias) if layer.use_bias else tf.zeros([filters], kernel.dtype)
         if layer.name in self._folded_into:
             s, t = _affine(self.source.get_layer(self._folded_into[layer.name]))
             # Dense -> Reshape(..., c): unit j feeds channel j % c (a no-op tiling otherwise)
-            s, t = np.tile(s, filters // len(s)), np.tile(t, filters // len(t))
+            s, t = tf.tile(s, [filters // s.shape[0]]), tf.tile(t, [filters // t.shape[0]])
             kernel = kernel * (s[:, None] if transposed else s)
             bias = s * bias + t
         return [kernel, bias]
 
-    def sync(self):
-        """Copy the source's current weights into the copy; returns the copy (a `keras.Model`)."""
+    def _assign(self):
+        """Write the copy's weights computed from the source's (traced once into `_assign_function`)."""
         for layer in self.source.layers:
             if layer.weights and layer.name not in self._folded_norms:
-                self.model.get_layer(layer.name).set_weights(self._weights(layer))
+                for target, value in zip(self.model.get_layer(layer.name).weights, self._weights(layer), strict=True):
+                    target.assign(value)
+
+    def sync(self):
+        """Copy the source's current weights into the copy; returns the copy (a `keras.Model`)."""
+        self._assign_function()
         return self.model
