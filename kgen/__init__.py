@@ -2,8 +2,14 @@
 
 Importing kgen registers its model classes with Keras serialization, so
 `keras.saving.load_model` reads kgen presets and `.keras` files without
-`custom_objects`. Optional dependencies (gymnasium, huggingface_hub,
-matplotlib) are imported only where they are used.
+`custom_objects`. Optional dependencies (gymnasium, matplotlib) are imported
+only where they are used.
+
+The package is layered, imports running only downward: `core` -> `ops` ->
+`presets` -> `models` / `rl` / `datasets` -> `eval` -> `viz` -> `callbacks` ->
+`recipes` -> `cli`. `losses`, `metrics`, `sampling`, `estimators`, `plot`,
+`clustering`, `layers` and `errors` are the public names of modules that live
+in those layers.
 """
 
 from kgen import (
@@ -12,16 +18,15 @@ from kgen import (
     datasets,
     errors,
     estimators,
-    evaluation,
     layers,
     losses,
     metrics,
     models,
     plot,
     presets,
+    recipes,
     rl,
     sampling,
-    training,
 )
 from kgen.version import __version__
 
@@ -32,14 +37,13 @@ __all__ = [
     "datasets",
     "errors",
     "estimators",
-    "evaluation",
     "layers",
     "losses",
     "metrics",
     "models",
     "plot",
     "presets",
+    "recipes",
     "rl",
     "sampling",
-    "training",
 ]

@@ -1,8 +1,16 @@
-"""Keras callbacks for kgen models."""
+"""Keras callbacks for kgen models: KL warm-up, atomic checkpoints, divergence guard, and a GAN's
+sample grids and Frechet distance during training."""
+
+import math
 
 import keras
 
-from kgen.validation import check_int, check_number, fail
+from kgen.core import files
+from kgen.core.errors import KgenTypeError
+from kgen.core.validation import check_images, check_int, check_number, fail
+from kgen.eval import metrics
+from kgen.ops.sampling import classes_in_turn
+from kgen.viz.images import image_grid
 
 
 class KLWarmup(keras.callbacks.Callback):
@@ -34,7 +42,7 @@ class KLWarmup(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if not hasattr(self.model, "beta"):
-            raise TypeError(f"KLWarmup needs a model with a `beta` weight (a VAE); got {type(self.model).__name__}.")
+            fail("model", self.model, "a model with a `beta` weight (a VAE) for KLWarmup", KgenTypeError)
         self._end = self.model.initial_beta if self.end is None else self.end
         self._steps_per_epoch = self.params.get("steps") or None
 
@@ -75,25 +83,19 @@ class AtomicCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:
-            from kgen import files
-
             with files.atomic_path(self.path) as tmp:
                 self.model.save_weights(tmp)
 
 
 def _fixed_latents(model, num, seed, labels):
-    """Latents and labels drawn once for a run: `labels` as given, classes in turn when conditional,
-    or drawn from the class prior of a self-conditioned GAN."""
+    """Latents and labels drawn once for a run: `labels` as given, classes in turn when the GAN
+    needs labels, or drawn from the class prior of a self-conditioned GAN."""
     if not hasattr(model, "generate"):
-        from kgen.errors import KgenTypeError
-
-        raise KgenTypeError(f"the model must be a kgen GAN (with `generate`); got a {type(model).__name__}.")
+        fail("model", model, "a kgen GAN (with `generate`)", KgenTypeError)
     if labels is None and model.labels_required:
-        import numpy as np
-
-        labels = np.arange(num) % model.num_classes
+        labels = classes_in_turn(num, model.num_classes)
     z = model.sample_latent(num, seed=seed)
-    return z, model._check_labels(labels, num, z=z)
+    return z, model.check_labels(labels, num, z=z)
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -120,8 +122,6 @@ class SampleGrid(keras.callbacks.Callback):
         try:
             str(path_pattern).format(epoch=1)
         except (KeyError, IndexError, ValueError):
-            from kgen.validation import fail
-
             fail("path_pattern", path_pattern, "a path with at most an {epoch} field, e.g. 'samples/epoch_{epoch:03d}.png'")
         self.path_pattern = str(path_pattern)
         self.every = check_int("every", every, minimum=1)
@@ -136,10 +136,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:
-            from kgen import plot
-
             images = self.model.generate(z=self._z, labels=self._labels)
-            plot.image_grid(images, self.path_pattern.format(epoch=epoch + 1), nrow=self._nrow)
+            image_grid(images, self.path_pattern.format(epoch=epoch + 1), nrow=self._nrow)
 
 
 class DivergenceGuard(keras.callbacks.Callback):
@@ -164,9 +162,6 @@ class DivergenceGuard(keras.callbacks.Callback):
         super().__init__()
         names = (monitor,) if isinstance(monitor, str) else monitor
         if not isinstance(names, (tuple, list)) or not names or not all(isinstance(n, str) and n for n in names):
-            from kgen.errors import KgenTypeError
-            from kgen.validation import fail
-
             fail("monitor", monitor, "a log name or a tuple of log names", KgenTypeError)
         self.monitor = tuple(names)
         self.message = None
@@ -179,8 +174,6 @@ class DivergenceGuard(keras.callbacks.Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        import math
-
         if self.message is not None or not logs:
             return
         for name in self.monitor:
@@ -200,21 +193,23 @@ class FrechetDistance(keras.callbacks.Callback):
     """Log the Frechet distance between a GAN's samples and a reference set as `fd`.
 
     Every `every` epochs, `num_samples` images from latents fixed at the start of
-    training are compared with `reference` by `kgen.metrics.frechet_distance` on the
-    features of `features`. Epochs without a measurement have no `fd` entry.
+    training are compared with `reference` by the Frechet distance on the features
+    of `features` (the reference's statistics are computed once). Epochs without a
+    measurement have no `fd` entry.
 
     Args:
         reference: float images (m, h, w, c) in [0, 1], e.g. 10,000 test images.
+        features: the feature model: a kgen Classifier, a Keras model or a callable
+            mapping images to feature vectors.
         every: int >= 1, epochs between measurements (default 1).
         num_samples: int >= 2, generated images per measurement (default 10000).
-        features: str (a Classifier preset), a Classifier, a Keras model or a callable
-            mapping images to feature vectors (default "fashion_mnist_classifier").
         seed: int >= 0, seeds the latents (default 0).
         labels: int, ints or None; for a conditional GAN the default cycles through
             the classes, so they are balanced.
 
     Example:
-        >>> fd = kgen.callbacks.FrechetDistance(x_test, every=5)
+        >>> classifier = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
+        >>> fd = kgen.callbacks.FrechetDistance(x_test, classifier, every=5)
         >>> history = gan.fit(x_train, epochs=20, callbacks=[fd])
         >>> history.history["fd"]
 
@@ -223,10 +218,8 @@ class FrechetDistance(keras.callbacks.Callback):
         Local Nash Equilibrium", NeurIPS 2017.
     """
 
-    def __init__(self, reference, every=1, num_samples=10000, features="fashion_mnist_classifier", seed=0, labels=None):
+    def __init__(self, reference, features, every=1, num_samples=10000, seed=0, labels=None):
         super().__init__()
-        from kgen.validation import check_images
-
         self.reference = check_images("reference", reference)
         self.every = check_int("every", every, minimum=1)
         self.num_samples = check_int("num_samples", num_samples, minimum=2)
@@ -235,14 +228,12 @@ class FrechetDistance(keras.callbacks.Callback):
         self.labels = labels
 
     def on_train_begin(self, logs=None):
-        from kgen.validation import check_images
-
         self._z, self._labels = _fixed_latents(self.model, self.num_samples, self.seed, self.labels)
         check_images("reference", self.reference, self.model.image_shape)
+        self._reference_statistics = metrics.gaussian_statistics(metrics.embed(self.reference, self.features))
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0 and logs is not None:
-            from kgen import metrics
-
             samples = self.model.generate(z=self._z, labels=self._labels)
-            logs["fd"] = metrics.frechet_distance(samples, self.reference, features=self.features)
+            statistics = metrics.gaussian_statistics(metrics.embed(samples, self.features))
+            logs["fd"] = metrics.frechet_distance_from_statistics(*statistics, *self._reference_statistics)

@@ -1,4 +1,4 @@
-"""The `kgen` command: presets, classify, sample, interpolate, train, eval, play, estimators.
+"""The `kgen` command: presets, classify, sample, interpolate, train, eval, card, play, estimators.
 
 Run `kgen --help` or `kgen COMMAND --help`. Errors in what was asked print one
 line naming the problem and exit with status 1; bad command lines print usage
@@ -6,13 +6,13 @@ and exit with status 2.
 """
 
 import argparse
+import dataclasses
 import os
-import shlex
 import sys
 
 import numpy as np
 
-from kgen.errors import KgenError
+from kgen.core.errors import KgenError
 from kgen.version import __version__
 
 
@@ -49,7 +49,8 @@ def cmd_presets(args):
     rows = [("name", "class", "params", "metrics", "description")]
     for info in presets.list_presets():
         metrics = ", ".join(f"{k}={v}" for k, v in info.metrics.items()) or "-"
-        rows.append((info.name, info.class_name, f"{info.params:,}", metrics, info.description))
+        params = "-" if info.params is None else f"{info.params:,}"
+        rows.append((info.name, info.class_name or "-", params, metrics, info.description))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
@@ -76,7 +77,7 @@ def _unsupported(command, preset, model, needs):
 
 
 def cmd_sample(args):
-    from kgen import plot
+    from kgen.viz import images as plot
 
     model = _load_model(args.preset)
     if hasattr(model, "generate"):
@@ -91,7 +92,7 @@ def cmd_sample(args):
 
 
 def cmd_interpolate(args):
-    from kgen import plot
+    from kgen.viz import images as plot
 
     model = _load_model(args.preset)
     if not hasattr(model, "sample_latent"):
@@ -110,88 +111,85 @@ def cmd_interpolate(args):
     print(plot.interpolation_strip(np.asarray(strip), args.out))
 
 
+def _recipe_flags(parser, recipes, score_only=False):
+    """Add a flag per field of `recipes` (which share their fields); the help shows each one's default."""
+    from kgen.recipes.base import cli_flag, cli_words
+
+    for field in dataclasses.fields(recipes[0]):
+        if score_only and not field.metadata["score"]:
+            continue
+        defaults = [" ".join(cli_words(getattr(recipe(), field.name))) for recipe in recipes]
+        if len(recipes) > 1:
+            defaults = [f"{value} for {recipe.env_id}" for value, recipe in zip(defaults, recipes)]
+        kind = field.type if field.type in (int, float, str) else int
+        parser.add_argument(
+            cli_flag(field.name), dest=field.name, type=_value_parser(kind), default=argparse.SUPPRESS,
+            nargs="+" if field.type is tuple else None, metavar=field.name.upper(),
+            help=f"{field.metadata['help']} (default: {', '.join(defaults)})",
+        )
+
+
+def _value_parser(kind):
+    def parse(text):
+        return None if text.lower() == "none" else kind(text)
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _overrides(args, recipe):
+    """The recipe fields given on the command line (tuples for list-valued flags)."""
+    names = {field.name for field in dataclasses.fields(recipe)}
+    return {name: tuple(value) if isinstance(value, list) else value
+            for name, value in vars(args).items() if name in names}
+
+
 def cmd_train(args):
-    from kgen import training
+    from kgen import recipes
 
-    command = "kgen " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    if args.family == "classifier":
-        _, metrics = training.train_classifier(
-            args.out,
-            epochs=args.epochs or 15,
-            batch_size=args.batch_size,
-            seed=args.seed,
-            data_dir=args.data_dir,
-            command=command,
-        )
-    elif args.family in ("dcgan", "cdcgan"):
-        _, metrics = training.train_gan(
-            args.out,
-            conditional=args.family == "cdcgan",
-            loss=args.loss,
-            epochs=args.epochs or training.GAN_EPOCHS,
-            ema=None if args.ema == 0 else args.ema,
-            batch_size=args.batch_size,
-            seed=args.seed,
-            data_dir=args.data_dir,
-            command=command,
-            clusters=training.GAN_CLUSTERS if args.clusters is None else args.clusters or None,
-        )
-    elif args.family in ("dqn", "reinforce"):
-        from kgen.rl import recipes
-
-        _, metrics = recipes.train_preset(
-            args.family, args.env, args.out, env_steps=args.steps, seed=args.seed, command=command
-        )
-    elif args.family == "vae":
-        _, metrics = training.train_vae(
-            args.out,
-            epochs=args.epochs or training.VAE_EPOCHS,
-            latent_dim=args.latent_dim or training.VAE_LATENT_DIM,
-            batch_size=args.batch_size,
-            seed=args.seed,
-            num_samples=args.num_samples,
-            eval_limit=args.limit,
-            data_dir=args.data_dir,
-            command=command,
-        )
-    print(", ".join(f"{k}={v}" for k, v in metrics.items()))
+    cls = recipes.recipe_class(args.family, getattr(args, "env", None))
+    recipe = cls(**_overrides(args, cls))
+    _, scores = recipe.train(args.out, data_dir=args.data_dir, train_subset=args.train_subset, limit=args.limit)
+    print(", ".join(f"{k}={v}" for k, v in scores.items()))
     print(f"preset written to {args.out}")
 
 
+def _recipe_of(preset):
+    """The recipe that scores a preset: its registered recipe, or the one its metadata records."""
+    from kgen import presets, recipes
+
+    if isinstance(preset, str) and preset in recipes.RECIPES:
+        return recipes.RECIPES[preset]()
+    recorded = presets.read_metadata(presets.resolve(preset)).get("recipe")
+    if recorded is None:
+        raise KgenError(f"preset {preset!r} records no recipe in its metadata, so `kgen eval` does not know "
+                        "how to score it; score it with kgen.eval.scores.")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in recorded["hyperparameters"].items()}
+    return recipes.recipe_by_name(recorded["name"])(**values)
+
+
 def cmd_eval(args):
-    from kgen import datasets, evaluation
-    from kgen.models import GAN, VAE, Classifier
-
     model = _load_model(args.preset)
-    if hasattr(model, "predict_action"):
-        from kgen.rl import evaluate_policy
+    recipe = _recipe_of(args.preset)
+    recipe = dataclasses.replace(recipe, **_overrides(args, type(recipe)))
+    data = recipe.load_data(args.data_dir)
+    recipe.compile(model, data)
+    scores = recipe.score(model, data, limit=args.limit)
+    print(", ".join(f"{name}={value}" for name, value in scores.items()) + f" ({recipe.name} recipe)")
 
-        env = args.env or model.env_id
-        mean, std = evaluate_policy(model, env, episodes=args.episodes, seed=args.seed)
-        print(f"mean_return={mean:.2f}, std_return={std:.2f} over {args.episodes} episodes of {env} (seed {args.seed})")
-        return
-    x_test, y_test = datasets.load_fashion_mnist("test", path=args.data_dir)
-    if isinstance(model, Classifier):
-        scores = evaluation.classifier_scores(model, x_test[: args.limit], y_test[: args.limit])
-        scored = len(x_test[: args.limit])
-    elif isinstance(model, VAE):
-        x = evaluation.binarized_test_split(args.data_dir, limit=args.limit)
-        scores = evaluation.vae_scores(model, x, num_samples=args.num_samples)
-        scores.update(evaluation.sample_quality(model.sample(args.samples, seed=0), x_test))
-        scored = len(x)
-    elif isinstance(model, GAN):
-        labels = np.arange(args.samples) % model.num_classes if model.labels_required else None
-        x_train, _ = datasets.load_fashion_mnist("train", path=args.data_dir)
-        scores = evaluation.sample_quality(model.generate(args.samples, labels=labels, seed=0), x_test, x_train[:10000])
-        scored = len(x_test)
-    else:
-        _unsupported("eval", args.preset, model, "has an evaluation recipe (a Classifier, VAE or GAN)")
-    print(", ".join(f"{name}={value}" for name, value in scores.items()) + f" on {scored} test images")
+
+def cmd_card(args):
+    from kgen import recipes
+
+    if args.preset not in recipes.RECIPES:
+        raise KgenError(f"PRESET must be a registered preset ({', '.join(recipes.RECIPES)}); got {args.preset!r}.")
+    _, scores = recipes.RECIPES[args.preset]().rewrite_card(rescore=args.rescore, data_dir=args.data_dir)
+    print(", ".join(f"{k}={v}" for k, v in scores.items()))
 
 
 def cmd_play(args):
+    from kgen.core.validation import check_int
     from kgen.rl.evaluation import record_episode, run_episodes
-    from kgen.validation import check_int
 
     model = _load_model(args.preset)
     if not hasattr(model, "predict_action"):
@@ -207,12 +205,13 @@ def cmd_play(args):
 
 
 def cmd_estimators(args):
-    from kgen import estimators
+    from kgen.ops.estimators import variance_study
+    from kgen.viz.estimators import format_variance_table, plot_variance_study
 
-    study = estimators.variance_study(theta=args.theta, sizes=tuple(args.sizes), reps=args.reps, seed=args.seed)
-    print(estimators.format_variance_table(study))
+    study = variance_study(theta=args.theta, sizes=tuple(args.sizes), reps=args.reps, seed=args.seed)
+    print(format_variance_table(study))
     if args.out:
-        print(estimators.plot_variance_study(study, args.out))
+        print(plot_variance_study(study, args.out))
 
 
 def build_parser():
@@ -249,34 +248,36 @@ def build_parser():
     p.add_argument("--out", default="interpolation.png")
     p.set_defaults(run=cmd_interpolate)
 
-    p = commands.add_parser("train", help="train a model family and write a preset")
-    p.add_argument("family", choices=("classifier", "vae", "dcgan", "cdcgan", "dqn", "reinforce"))
-    p.add_argument("--env", default="CartPole-v1", help="RL: gymnasium environment id")
-    p.add_argument("--steps", type=int, default=None, help="RL: environment steps (default the recipe's)")
-    p.add_argument("--loss", default="non_saturating", help="GAN loss: minimax, non_saturating, least_squares, wgan-gp, hinge")
-    p.add_argument("--ema", type=float, default=0.999, help="GAN generator weight averaging (0: off)")
-    p.add_argument("--clusters", type=int, default=None,
-                   help="dcgan: k-means clusters to self-condition on (default the recipe's; 0: off)")
-    p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--latent-dim", type=int, default=None)
-    p.add_argument("--num-samples", type=int, default=1000, help="IWAE samples for the VAE's scores")
-    p.add_argument("--limit", type=int, default=None, help="score only the first N test images")
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data-dir", default=None, help="folder with the Fashion-MNIST IDX files")
-    p.add_argument("--out", required=True, help="preset folder to write")
-    p.set_defaults(run=cmd_train)
+    from kgen import recipes
 
-    p = commands.add_parser("eval", help="score a preset on held-out data")
+    train = commands.add_parser("train", help="train a preset's recipe and write a preset folder")
+    families = train.add_subparsers(dest="family", metavar="FAMILY", required=True)
+    for family, classes in recipes.families().items():
+        p = families.add_parser(family, help=classes[0].summary)
+        if len(classes) > 1 or hasattr(classes[0], "env_id"):
+            p.add_argument("--env", default=classes[0].env_id,
+                           help="gymnasium environment: " + ", ".join(c.env_id for c in classes)
+                           + f" (default {classes[0].env_id})")
+        _recipe_flags(p, classes)
+        p.add_argument("--out", required=True, help="preset folder to write")
+        p.add_argument("--data-dir", default=None, help="folder with the Fashion-MNIST IDX files")
+        p.add_argument("--train-subset", type=int, default=None, help="train on the first N training examples")
+        p.add_argument("--limit", type=int, default=None, help="score on the first N test images (or episodes)")
+        p.set_defaults(run=cmd_train)
+
+    p = commands.add_parser("eval", help="score a preset by its recipe, as its model card does")
     p.add_argument("preset")
     p.add_argument("--data-dir", default=None)
-    p.add_argument("--limit", type=int, default=None, help="score only the first N test images")
-    p.add_argument("--num-samples", type=int, default=1000, help="IWAE samples for a VAE's NLL")
-    p.add_argument("--samples", type=int, default=10000, help="generated images for the Frechet distance")
-    p.add_argument("--episodes", type=int, default=100, help="RL: evaluation episodes")
-    p.add_argument("--env", default=None, help="RL: environment id (default the agent's)")
-    p.add_argument("--seed", type=int, default=1000, help="RL: reset seed of the first episode (1000, as the cards)")
+    p.add_argument("--limit", type=int, default=None, help="score on the first N test images (or episodes)")
+    _recipe_flags(p, [recipes.VAEFashionMNIST], score_only=True)
+    _recipe_flags(p, [recipes.DQNCartPole], score_only=True)
     p.set_defaults(run=cmd_eval)
+
+    p = commands.add_parser("card", help="rewrite a registered preset's model card from its recipe")
+    p.add_argument("preset")
+    p.add_argument("--rescore", action="store_true", help="measure the scores again instead of keeping the recorded ones")
+    p.add_argument("--data-dir", default=None)
+    p.set_defaults(run=cmd_card)
 
     p = commands.add_parser("play", help="run an RL agent preset")
     p.add_argument("preset")

@@ -16,8 +16,8 @@ import os
 
 import numpy as np
 
-from kgen.errors import DataFormatError, DataNotFoundError
-from kgen.validation import check_choice, check_int
+from kgen.core.errors import DataFormatError, DataNotFoundError
+from kgen.core.validation import check_choice, check_int
 
 FASHION_MNIST_LABELS = (
     "T-shirt/top",
@@ -219,7 +219,7 @@ def binarize(x, seed=0):
     Returns:
         float32 array of 0s and 1s, the shape of `x`.
     """
-    from kgen.sampling import bernoulli_from_uniform
+    from kgen.ops.sampling import bernoulli_from_uniform
 
     uniform = np.random.default_rng(check_int("seed", seed, minimum=0)).random(np.shape(x))
     return bernoulli_from_uniform(uniform.astype("float32"), np.asarray(x, "float32")).astype("float32")

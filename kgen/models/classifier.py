@@ -3,9 +3,10 @@
 import keras
 import numpy as np
 
-from kgen.models.base import KgenModel
-from kgen.serialization import serializable
-from kgen.validation import check_images, check_int, check_number
+from kgen.core.errors import KgenTypeError
+from kgen.core.serialization import serializable
+from kgen.core.validation import check_images, check_int, check_number, fail
+from kgen.presets.model import KgenModel
 
 
 @serializable
@@ -41,9 +42,9 @@ class Classifier(KgenModel):
     ):
         super().__init__(**kwargs)
         self.num_classes = check_int("num_classes", num_classes, minimum=2)
+        if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3:
+            fail("image_shape", image_shape, "a tuple (height, width, channels)", KgenTypeError)
         self.image_shape = tuple(check_int("image_shape", d, minimum=1) for d in image_shape)
-        if len(self.image_shape) != 3:
-            raise ValueError(f"image_shape must be (height, width, channels); got {image_shape!r}.")
         self.filters = tuple(check_int("filters", f, minimum=1) for f in filters)
         self.dense_units = check_int("dense_units", dense_units, minimum=1)
         self.dropout = check_number("dropout", dropout, minimum=0.0, maximum=1.0, high_open=True)

@@ -15,10 +15,10 @@ features to the logit (Miyato and Koyama 2018).
 
 import keras
 
-from kgen.errors import KgenTypeError
+from kgen.core.errors import KgenTypeError
+from kgen.core.serialization import serializable
+from kgen.core.validation import check_choice, check_int, fail
 from kgen.models.gan import GAN, LOSSES, PENALIZED_LOSSES
-from kgen.serialization import serializable
-from kgen.validation import check_choice, check_int, fail
 
 START_SIZES = {28: 7, 32: 4, 64: 4}
 """Supported image side -> side of the generator's first feature map."""

@@ -6,12 +6,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgen import losses, sampling, seeds
-from kgen.errors import KgenTypeError, KgenValueError
-from kgen.models.base import KgenModel, in_batches
+from kgen.core import seeds
+from kgen.core.batching import in_batches
+from kgen.core.errors import KgenTypeError, KgenValueError
+from kgen.core.serialization import serializable
+from kgen.core.validation import (
+    check_choice,
+    check_finite,
+    check_images,
+    check_int,
+    check_number,
+    fail,
+)
+from kgen.models import inference
 from kgen.models.inference import InferenceCopy
-from kgen.serialization import serializable
-from kgen.validation import check_choice, check_finite, check_images, check_int, check_number, fail
+from kgen.ops import losses, sampling
+from kgen.presets.model import KgenModel
 
 LOSSES = tuple(losses.GAN_LOSSES)
 PENALIZED_LOSSES = ("wgan-gp", "wasserstein")
@@ -28,7 +38,7 @@ def _average_loss(per_example, regularization):
     return loss
 
 
-def _unit_interval(images):
+def to_unit_interval(images):
     """Network images in [-1, 1] -> user images in [0, 1]."""
     return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
 
@@ -37,18 +47,21 @@ _INFERENCE_COPIES = weakref.WeakKeyDictionary()
 """generator -> its InferenceCopy, built on first use."""
 
 
-def _inference_copy(generator):
-    """`generator`'s InferenceCopy, synced to its current weights."""
+def _sampling_network(generator):
+    """What `generate` runs: the generator's InferenceCopy, synced to its current weights, when the
+    copy's parity tests cover every layer of the generator; else the generator as built."""
+    if not inference.covers(generator):
+        return generator
     if generator not in _INFERENCE_COPIES:
         _INFERENCE_COPIES[generator] = InferenceCopy(generator)
     return _INFERENCE_COPIES[generator].sync()
 
 
 @tf.function(reduce_retracing=True)
-def _generate_batch(generator, z, labels):
+def generate_batch(generator, z, labels):
     """Images in [0, 1] from one batch; traced per generator and labels or not, for the first batch
     size and then once more for any size (reduce_retracing: no warning when several sizes are drawn)."""
-    return _unit_interval(generator(z if labels is None else [z, labels], training=False))
+    return to_unit_interval(generator(z if labels is None else [z, labels], training=False))
 
 
 def _ema_copy(generator):
@@ -212,7 +225,7 @@ class GAN(KgenModel):
 
     def call(self, inputs, training=False):
         """Images in [0, 1] from latents z (or [z, labels] when conditional), by the sampling generator."""
-        return _unit_interval(self.sampling_generator(inputs, training=training))
+        return to_unit_interval(self.sampling_generator(inputs, training=training))
 
     @property
     def sampling_generator(self):
@@ -368,7 +381,7 @@ class GAN(KgenModel):
             x = check_images("x", x, self.image_shape)
             if y is None and self.num_classes is not None:  # class_prior is for sampling, not training
                 fail("y", y, f"class labels in [0, {self.num_classes}): the GAN is conditional; fit on (x, y)")
-            y = self._check_labels(y, len(x), name="y")
+            y = self.check_labels(y, len(x), name="y")
         return super().fit(x, y, *args, **kwargs)
 
     # ------------------------------------------------------------------ user methods
@@ -379,9 +392,10 @@ class GAN(KgenModel):
             fail(name, z, f"an array of shape (n, {self.latent_dim}) with n >= 1")
         return z
 
-    def _check_labels(self, labels, n, name="labels", z=None):
-        """None for an unconditional GAN; else int32 (n,) in [0, num_classes) from an int or n ints,
-        or the prior labels of the n latents `z` when omitted and the GAN has a class_prior."""
+    def check_labels(self, labels, n, name="labels", z=None):
+        """The labels for n images, checked: None for an unconditional GAN; else int32 (n,) in
+        [0, num_classes) from an int or n ints, or the prior labels of the n latents `z` when
+        omitted and the GAN has a class_prior. Raises a kgen error naming `name` otherwise."""
         k = self.num_classes
         if k is None:
             if labels is not None:
@@ -449,7 +463,7 @@ class GAN(KgenModel):
         """
         n = check_int("n", n, minimum=1)
         if seed is not None:
-            seed = check_int("seed", seed, minimum=0, maximum=2**31 - 1)
+            seed = check_int("seed", seed, minimum=0, maximum=seeds.MAX_SEED)
         if truncation is None:
             return keras.ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=seed))
         truncation = check_number("truncation", truncation, minimum=0.0, low_open=True)
@@ -458,14 +472,15 @@ class GAN(KgenModel):
     def generate(self, n=None, z=None, labels=None, seed=None, truncation=None, batch_size=1000):
         """Images from n fresh latents or from given latents z.
 
-        Sampling runs through an inference copy of the generator with its batch
+        A generator made only of the layers `kgen.models.inference` covers (those
+        of `dcgan_generator`) is sampled through an inference copy with its batch
         norms folded into the layers before them and its image-producing
-        transposed convolution as a matrix product and XLA-fused sums
-        (`kgen.models.inference`): the same images up to float rounding,
-        computed faster.
+        transposed convolution as a matrix product and XLA-fused sums: the same
+        images up to float rounding, computed faster. Any other generator runs as built.
 
         Args:
-            n: int >= 1 or None, images to sample (give exactly one of n and z).
+            n: int >= 1 or None, images to sample (give exactly one of n and z; with
+                neither, n is the number of `labels`).
             z: float array (n, latent_dim) or None, latents to decode.
             labels: int or array of n ints in [0, num_classes), required when
                 conditional unless the GAN has a `class_prior` (then
@@ -480,10 +495,14 @@ class GAN(KgenModel):
         Example:
             >>> imgs = gan.generate(16, seed=0)
             >>> shoes = cgan.generate(8, labels=7, seed=0)        # conditional
+            >>> one_each = cgan.generate(labels=[0, 1, 2], seed=0)   # n from the labels
         """
+        if n is None and z is None and labels is not None and np.ndim(labels) == 1:
+            n = check_int("the number of labels", len(labels), minimum=1)
         if (n is None) == (z is None):
             raise KgenValueError(
-                f"exactly one of n and z must be given; got {'neither' if n is None else 'both'}."
+                f"exactly one of n and z must be given (or neither, with one label per image); got "
+                f"{'neither' if n is None else 'both'}."
             )
         if z is None:
             z = self.sample_latent(n, seed=seed, truncation=truncation)
@@ -492,11 +511,11 @@ class GAN(KgenModel):
                 if value is not None:
                     fail(name, value, "None when z is given (it applies to latents drawn for n)")
             z = self._check_latents(z)
-        labels = self._check_labels(labels, len(z), z=z)
+        labels = self.check_labels(labels, len(z), z=z)
         batch_size = check_int("batch_size", batch_size, minimum=1)
-        generator = _inference_copy(self.sampling_generator)
+        generator = _sampling_network(self.sampling_generator)
         return in_batches(
-            lambda z_batch, label_batch, _: _generate_batch(generator, z_batch, label_batch).numpy(),
+            lambda z_batch, label_batch, _: generate_batch(generator, z_batch, label_batch).numpy(),
             [z, labels],
             batch_size,
         )
@@ -536,7 +555,7 @@ class GAN(KgenModel):
     def preset_probe(self):
         """Images from four fixed latents (labels 0-3 mod num_classes), recorded in a preset's metadata."""
         z = np.random.default_rng(0).standard_normal((4, self.latent_dim)).astype("float32")
-        labels = None if self.num_classes is None else np.arange(4) % self.num_classes
+        labels = None if self.num_classes is None else sampling.classes_in_turn(4, self.num_classes)
         return self.generate(z=z, labels=labels)
 
     def get_config(self):

@@ -16,7 +16,10 @@ Two rewrites, each exact up to float rounding:
   four shifted taps, compiled by XLA into one pass with the bias and the
   activation (`benchmarks/dcgan.py --generation` measures the gain).
 
-`GAN.generate` samples through `InferenceCopy(generator)`.
+`GAN.generate` samples through `InferenceCopy(generator)` when `covers(generator)`:
+every layer is of a type in `COVERED_LAYERS`, the layers of `dcgan_generator`, which
+the parity tests (tests/test_inference.py) check. A generator with any other layer
+(a user's own) is sampled as built.
 """
 
 import weakref
@@ -24,8 +27,8 @@ import weakref
 import keras
 import tensorflow as tf
 
-from kgen.errors import KgenTypeError
-from kgen.validation import fail
+from kgen.core.errors import KgenTypeError
+from kgen.core.validation import fail
 
 _LINEAR = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)
 TAP_SUM_MAX_FILTERS = 4
@@ -35,6 +38,29 @@ _PHASE_TAPS = (((-1, 3), (0, 1)), ((0, 2), (1, 0)))
 columns. Output row 2m + p of a stride-2 "same" transposed convolution sums input rows m + offset."""
 
 
+COVERED_LAYERS = (
+    keras.layers.InputLayer,
+    keras.layers.Dense,
+    keras.layers.Reshape,
+    keras.layers.BatchNormalization,
+    keras.layers.ReLU,
+    keras.layers.Conv2DTranspose,
+    keras.layers.Embedding,
+    keras.layers.Concatenate,
+)
+"""The layer types whose inference copy the parity tests compare with the source model: those of
+`kgen.models.dcgan.dcgan_generator`, unconditional and conditional."""
+
+
+def covers(model):
+    """Whether `model` is a functional model made only of `COVERED_LAYERS` (exact types, not subclasses)."""
+    return (
+        isinstance(model, keras.Model)
+        and getattr(model, "inputs", None) is not None
+        and all(type(layer) in COVERED_LAYERS for layer in model.layers)
+    )
+
+
 class _FoldedBatchNorm(keras.layers.Layer):
     """Stands where a folded batch norm was: passes its input through (takes the batch norm's call arguments)."""
 
@@ -42,7 +68,7 @@ class _FoldedBatchNorm(keras.layers.Layer):
         return inputs
 
 
-class _TapSumConvTranspose(keras.layers.Layer):
+class TapSumConvTranspose(keras.layers.Layer):
     """A 4x4, stride-2, "same" Conv2DTranspose (same weights, bias always present) in tap-sum form."""
 
     def __init__(self, filters, activation, **kwargs):
@@ -174,7 +200,7 @@ class InferenceCopy:
             if layer.name in self._folded_norms:
                 return _FoldedBatchNorm(name=layer.name)
             if layer.name in self._tap_sum:
-                return _TapSumConvTranspose(config["filters"], config["activation"], name=layer.name)
+                return TapSumConvTranspose(config["filters"], config["activation"], name=layer.name)
             if layer.name in self._folded_into:
                 config["use_bias"] = True
             return layer.__class__.from_config(config)

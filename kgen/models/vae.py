@@ -5,11 +5,20 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from kgen import losses, sampling, seeds
-from kgen.errors import KgenTypeError
-from kgen.models.base import KgenModel, in_batches
-from kgen.serialization import serializable
-from kgen.validation import check_choice, check_finite, check_images, check_int, check_number, fail
+from kgen.core import seeds
+from kgen.core.batching import in_batches
+from kgen.core.errors import KgenTypeError
+from kgen.core.serialization import serializable
+from kgen.core.validation import (
+    check_choice,
+    check_finite,
+    check_images,
+    check_int,
+    check_number,
+    fail,
+)
+from kgen.ops import losses, sampling
+from kgen.presets.model import KgenModel
 
 tfd = tfp.distributions
 

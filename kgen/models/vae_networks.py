@@ -16,8 +16,8 @@ import math
 
 import keras
 
-from kgen.layers import DepthToSpace, SpaceToDepth
-from kgen.validation import check_int, fail
+from kgen.core.validation import check_int, fail
+from kgen.models.layers import DepthToSpace, SpaceToDepth
 
 
 def _check_image_shape(image_shape, divisor):

@@ -6,11 +6,11 @@ import time
 import keras
 import numpy as np
 
-from kgen.errors import KgenTypeError, KgenValueError
-from kgen.models.base import KgenModel
+from kgen.core.errors import KgenTypeError, KgenValueError
+from kgen.core.validation import check_int, fail
+from kgen.presets.model import KgenModel
 from kgen.rl.envs import EnvDriver, check_spaces, env_id, make_env, step_argument
 from kgen.rl.numpy_forward import forward_function
-from kgen.validation import check_int, fail
 
 
 def mlp(hidden_units, outputs, activation, name, output_activation=None, seed=None):

@@ -4,11 +4,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgen import losses
+from kgen.core.serialization import serializable
+from kgen.core.validation import check_int, check_number
+from kgen.ops import losses
 from kgen.rl.agent import Agent, mlp, probe_observations
 from kgen.rl.replay import ReplayBuffer
-from kgen.serialization import serializable
-from kgen.validation import check_int, check_number
 
 
 @serializable

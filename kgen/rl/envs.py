@@ -4,9 +4,9 @@ import collections
 
 import numpy as np
 
-from kgen.errors import KgenTypeError
-from kgen.optional import require
-from kgen.validation import fail
+from kgen.core.errors import KgenTypeError
+from kgen.core.optional import require
+from kgen.core.validation import fail
 
 
 def make_env(env, render_mode=None):
@@ -21,7 +21,7 @@ def make_env(env, render_mode=None):
         KgenValueError: gymnasium does not know the id.
         KgenTypeError: `env` is neither an id nor an environment.
     """
-    gym = require("gymnasium", "rl", "Reinforcement learning")
+    gym = require("gymnasium", "Reinforcement learning", extra="rl")
     if isinstance(env, str):
         try:
             return gym.make(env, render_mode=render_mode)
@@ -47,7 +47,7 @@ def env_id(env):
 
 def single_spaces(env):
     """(observation_space, action_space) of one copy of `env` (vector or not)."""
-    gym = require("gymnasium", "rl", "Reinforcement learning")
+    gym = require("gymnasium", "Reinforcement learning", extra="rl")
     if isinstance(env, gym.vector.VectorEnv):
         return env.single_observation_space, env.single_action_space
     return env.observation_space, env.action_space
@@ -55,7 +55,7 @@ def single_spaces(env):
 
 def check_spaces(env, agent, discrete_only):
     """The observation shape and action space an agent can use, or a clear error."""
-    gym = require("gymnasium", "rl", "Reinforcement learning")
+    gym = require("gymnasium", "Reinforcement learning", extra="rl")
     observation_space, action_space = single_spaces(env)
     supported = "Discrete" if discrete_only else "Discrete or 1-D Box"
     if not isinstance(observation_space, gym.spaces.Box):
@@ -91,7 +91,7 @@ class EnvDriver:
     """Finished episodes remembered for `recent`."""
 
     def __init__(self, env):
-        gym = require("gymnasium", "rl", "Reinforcement learning")
+        gym = require("gymnasium", "Reinforcement learning", extra="rl")
         self.env = env
         self.vector = isinstance(env, gym.vector.VectorEnv)
         self.num_envs = env.num_envs if self.vector else 1

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from kgen import files
+from kgen.core import files
+from kgen.core.validation import check_int, fail
 from kgen.rl.envs import make_env
-from kgen.validation import check_int, fail
 
 
 def _check_agent(agent):

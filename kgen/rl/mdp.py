@@ -16,8 +16,9 @@ Reference: Sutton & Barto, Reinforcement Learning: An Introduction (2nd ed.), ch
 
 import numpy as np
 
-from kgen.errors import KgenTypeError
-from kgen.validation import check_int, check_number, fail
+from kgen.core.errors import KgenTypeError
+from kgen.core.validation import check_int, check_number, fail
+from kgen.ops.returns import discounted_return, returns_to_go  # noqa: F401  (part of the MDP toolkit)
 
 _ROW_TOLERANCE = 1e-6
 
@@ -211,27 +212,6 @@ def rollout(mdp, policy, steps, seed=None, start=None):
         state = rng.choice(mdp.num_states, p=mdp.transitions[state, action])
         states.append(state)
     return {"states": np.array(states), "actions": np.array(actions, int), "rewards": np.array(rewards)}
-
-
-def discounted_return(rewards, gamma):
-    """sum_t gamma^t r_t of one reward sequence."""
-    gamma = check_number("gamma", gamma, 0.0, 1.0)
-    rewards = np.asarray(rewards, dtype="float64")
-    if rewards.ndim != 1:
-        fail("rewards", rewards.shape, "a 1-D sequence of rewards")
-    return float(np.sum(rewards * gamma ** np.arange(len(rewards))))
-
-
-def returns_to_go(rewards, gamma):
-    """G_t = sum_{k >= t} gamma^(k - t) r_k for every t of one episode (float64 array)."""
-    gamma = check_number("gamma", gamma, 0.0, 1.0)
-    rewards = np.asarray(rewards, dtype="float64")
-    returns = np.empty_like(rewards)
-    running = 0.0
-    for t in range(len(rewards) - 1, -1, -1):
-        running = rewards[t] + gamma * running
-        returns[t] = running
-    return returns
 
 
 class GridWorld:

@@ -5,11 +5,11 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from kgen import losses
+from kgen.core.serialization import serializable
+from kgen.core.validation import check_choice, check_int, check_number
+from kgen.ops import losses
+from kgen.ops.returns import returns_to_go
 from kgen.rl.agent import Agent, mlp, probe_observations
-from kgen.rl.mdp import returns_to_go
-from kgen.serialization import serializable
-from kgen.validation import check_choice, check_int, check_number
 
 tfd = tfp.distributions
 BASELINES = ("value", "mean", None)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from kgen.validation import check_int, fail
+from kgen.core.validation import check_int, fail
 
 
 class ReplayBuffer:

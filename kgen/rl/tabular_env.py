@@ -3,8 +3,8 @@
 import gymnasium as gym
 import numpy as np
 
+from kgen.core.validation import check_int, fail
 from kgen.rl.mdp import MDP
-from kgen.validation import check_int, fail
 
 
 class TabularEnv(gym.Env):

@@ -12,8 +12,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgen.errors import KgenTypeError
-from kgen.validation import check_int, fail
+from kgen.core.errors import KgenTypeError
+from kgen.core.validation import check_int, fail
 
 MAX_SEED = 2**31 - 1
 

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from kgen.errors import KgenTypeError, KgenValueError
+from kgen.core.errors import KgenTypeError, KgenValueError
 
 
 def _describe(value):

@@ -1,0 +1,56 @@
+"""Small Keras layers that kgen's networks use."""
+
+import keras
+import tensorflow as tf
+
+from kgen.core.serialization import serializable
+from kgen.core.validation import check_int
+
+
+@serializable
+class SpaceToDepth(keras.layers.Layer):
+    """Move each `block_size` x `block_size` patch of pixels into channels.
+
+    (n, h, w, c) -> (n, h / b, w / b, c * b * b). Lossless, no parameters: a cheap
+    way to start a convolutional encoder at half resolution.
+    """
+
+    def __init__(self, block_size=2, **kwargs):
+        super().__init__(**kwargs)
+        self.block_size = check_int("block_size", block_size, minimum=2)
+
+    def call(self, inputs):
+        return tf.nn.space_to_depth(inputs, self.block_size)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        b = self.block_size
+        return (n, None if h is None else h // b, None if w is None else w // b, c * b * b)
+
+    def get_config(self):
+        return {**super().get_config(), "block_size": self.block_size}
+
+
+@serializable
+class DepthToSpace(keras.layers.Layer):
+    """The inverse of `SpaceToDepth`: (n, h, w, c * b * b) -> (n, h * b, w * b, c).
+
+    After a convolution this is sub-pixel upsampling (Shi et al., "Real-Time Single
+    Image and Video Super-Resolution Using an Efficient Sub-Pixel Convolutional
+    Neural Network", CVPR 2016), cheaper than a transposed convolution at full resolution.
+    """
+
+    def __init__(self, block_size=2, **kwargs):
+        super().__init__(**kwargs)
+        self.block_size = check_int("block_size", block_size, minimum=2)
+
+    def call(self, inputs):
+        return tf.nn.depth_to_space(inputs, self.block_size)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        b = self.block_size
+        return (n, None if h is None else h * b, None if w is None else w * b, c // (b * b))
+
+    def get_config(self):
+        return {**super().get_config(), "block_size": self.block_size}

@@ -1,0 +1,72 @@
+"""RL losses: one-step TD targets, the Huber Q-learning loss and the REINFORCE surrogate."""
+
+import tensorflow as tf
+
+
+def td_targets(rewards, terminated, next_q_target, gamma, next_q_online=None):
+    """One-step TD targets y = r + gamma (1 - terminated) Q_target(s', a'), without gradient.
+
+    DQN takes a' = argmax_a Q_target(s', a); Double DQN (pass `next_q_online`) picks
+    a' = argmax_a Q_online(s', a) with the online network and evaluates it with the
+    target network, which removes the max operator's upward bias.
+
+    Args:
+        rewards: float tensor (batch,).
+        terminated: float or bool tensor (batch,), 1 where s' is terminal (not merely
+            truncated by a time limit: those still bootstrap).
+        next_q_target: float tensor (batch, actions), the target network at s'.
+        gamma: float, the discount factor.
+        next_q_online: optional float tensor (batch, actions), the online network at s'.
+
+    Returns:
+        float tensor (batch,).
+
+    Reference: Mnih et al., "Human-level control through deep reinforcement
+    learning", Nature 2015; van Hasselt et al., "Deep Reinforcement Learning with
+    Double Q-learning", AAAI 2016.
+    """
+    next_q_target = tf.convert_to_tensor(next_q_target)
+    if next_q_online is None:
+        next_value = tf.reduce_max(next_q_target, axis=-1)
+    else:
+        best = tf.argmax(next_q_online, axis=-1, output_type=tf.int32)
+        next_value = tf.gather(next_q_target, best, batch_dims=1)
+    rewards = tf.cast(rewards, next_value.dtype)
+    alive = 1.0 - tf.cast(terminated, next_value.dtype)
+    return tf.stop_gradient(rewards + gamma * alive * next_value)
+
+
+def q_learning_loss(q_taken, targets, delta=1.0):
+    """Mean Huber loss between Q(s, a) of the actions taken and their TD targets.
+
+    The Huber loss is quadratic for errors below `delta` and linear above, which
+    clips the gradient of large TD errors to +-delta (Mnih et al. 2015).
+    """
+    error = tf.convert_to_tensor(targets) - q_taken
+    absolute = tf.abs(error)
+    quadratic = tf.minimum(absolute, delta)
+    return tf.reduce_mean(0.5 * quadratic**2 + delta * (absolute - quadratic))
+
+
+def policy_gradient_loss(log_probs, advantages, weights=None):
+    """The REINFORCE surrogate -mean(log pi(a_t | s_t) A_t), whose gradient is the
+    score-function estimate of the policy gradient.
+
+    Args:
+        log_probs: float tensor (batch,), log pi(a_t | s_t) of the actions taken.
+        advantages: float tensor (batch,), returns-to-go minus a baseline; treated
+            as constants (no gradient flows into them).
+        weights: optional float tensor (batch,), 0 for padding rows; the mean is over
+            the rows with weight.
+
+    Returns:
+        scalar tensor.
+
+    Reference: Williams, "Simple statistical gradient-following algorithms for
+    connectionist reinforcement learning", Machine Learning 1992.
+    """
+    terms = log_probs * tf.stop_gradient(tf.cast(advantages, log_probs.dtype))
+    if weights is None:
+        return -tf.reduce_mean(terms)
+    weights = tf.cast(weights, log_probs.dtype)
+    return -tf.reduce_sum(weights * terms) / tf.maximum(tf.reduce_sum(weights), 1.0)

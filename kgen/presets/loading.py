@@ -1,0 +1,71 @@
+"""Preset handles: a registered name, a local folder or `hf://owner/name`, resolved and loaded.
+
+A preset handle is one of:
+- a registered name such as ``"fashion_mnist_classifier"``: the folder
+  ``weights/<name>/`` of a source checkout, or else its Hub repository;
+- a local directory;
+- ``"hf://owner/name"``: downloaded with `huggingface_hub.snapshot_download` into
+  the Hugging Face cache, so ``HF_HUB_OFFLINE=1`` loads it from there.
+"""
+
+import json
+import os
+
+from kgen.core.errors import KgenTypeError, PresetError, PresetNotFoundError
+from kgen.presets.card import WEIGHTS_FILE
+from kgen.presets.hub import download
+from kgen.presets.io import CONFIG_FILE, read_metadata, verify_weights
+from kgen.presets.registry import HF_PREFIX, PRESET_NAMES, REGISTRY
+
+
+def resolve(handle):
+    """Turn a preset handle into a local folder, downloading it if needed.
+
+    Args:
+        handle: str, a registered name, a local folder, or "hf://owner/name".
+
+    Returns:
+        str, the folder holding the preset's files.
+    """
+    if not isinstance(handle, (str, os.PathLike)):
+        raise KgenTypeError(
+            f"preset must be a registered name, a folder or 'hf://owner/name'; got {handle!r}."
+        )
+    handle = os.fspath(handle)
+    if handle.startswith(HF_PREFIX):
+        return download(handle)
+    if handle in REGISTRY:
+        info = REGISTRY[handle]
+        if os.path.isfile(os.path.join(info.local_dir, CONFIG_FILE)):
+            return info.local_dir
+        return download(info.hf_handle)
+    if os.path.isdir(handle):
+        return handle
+    raise PresetNotFoundError(
+        f"preset must be a registered name ({', '.join(PRESET_NAMES)}), an existing folder, "
+        f"or 'hf://owner/name'; got {handle!r}. `kgen presets` lists the registered names."
+    )
+
+
+def load(cls, handle, load_weights=True):
+    """Build a `cls` (or a subclass) from a preset; the body of `Cls.from_preset`."""
+    import keras
+
+    preset_dir = resolve(handle)
+    config_path = os.path.join(preset_dir, CONFIG_FILE)
+    if not os.path.isfile(config_path):
+        raise PresetError(f"preset {handle!r}: {preset_dir} has no {CONFIG_FILE}; it is not a kgen preset.")
+    with open(config_path, encoding="utf-8") as f:
+        config = json.load(f)
+    stored = keras.saving.get_registered_object(config.get("registered_name", ""))
+    if stored is None or not issubclass(stored, cls):
+        raise PresetError(
+            f"preset {handle!r} holds a {config.get('class_name')!r}, not a {cls.__name__}; "
+            f"load it with the class it was saved from."
+        )
+    if load_weights:
+        verify_weights(preset_dir, read_metadata(preset_dir))
+    model = keras.saving.deserialize_keras_object(config)
+    if load_weights:
+        model.load_weights(os.path.join(preset_dir, WEIGHTS_FILE))
+    return model

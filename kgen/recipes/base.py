@@ -1,0 +1,220 @@
+"""What every recipe shares: a frozen dataclass of hyperparameters with `build`, `compile`,
+`fit`, `score`, `card` and `train`, and the helpers that describe what a run really used.
+
+A recipe's fields are its hyperparameters; their defaults are the preset's. The
+CLI's `kgen train FAMILY` flags are generated from the fields (so `--help` shows
+these values), `kgen eval` calls `score`, and the card written by `train` records
+the fields and reads optimizer settings from the optimizers the model was compiled
+with.
+"""
+
+import dataclasses
+import os
+import shlex
+from typing import ClassVar
+
+import keras
+
+from kgen import presets
+from kgen.core.validation import check_int
+
+
+def hyperparameter(default, help, score=False):
+    """A recipe field with its CLI help text. `score=True` marks a field that only changes
+    how the model is scored (what `kgen eval` may override), not how it is trained."""
+    return dataclasses.field(default=default, metadata={"help": help, "score": score})
+
+
+def describe_schedule(learning_rate):
+    """A learning rate or a Keras schedule in words, read from the object."""
+    if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        config = learning_rate.get_config()
+        if isinstance(learning_rate, keras.optimizers.schedules.CosineDecay):
+            return (f"{config['initial_learning_rate']:g} cosine-decayed to "
+                    f"{config['initial_learning_rate'] * config['alpha']:g} over {config['decay_steps']:,} steps")
+        if isinstance(learning_rate, keras.optimizers.schedules.PolynomialDecay):
+            return (f"{config['initial_learning_rate']:g} decayed linearly to {config['end_learning_rate']:g} "
+                    f"over {config['decay_steps']:,} steps" if config["power"] == 1.0 else
+                    f"{config['initial_learning_rate']:g} polynomially decayed (power {config['power']:g}) "
+                    f"to {config['end_learning_rate']:g} over {config['decay_steps']:,} steps")
+        return f"{type(learning_rate).__name__}({config})"
+    return f"{float(learning_rate):g}"
+
+
+def describe_optimizer(optimizer):
+    """An optimizer's class and settings, read from the object: what a model card states."""
+    config = optimizer.get_config()
+    learning_rate = config["learning_rate"]
+    if isinstance(learning_rate, dict):
+        learning_rate = keras.optimizers.schedules.deserialize(learning_rate)
+    settings = [f"learning rate {describe_schedule(learning_rate)}"]
+    for name in ("beta_1", "beta_2", "epsilon", "momentum", "rho", "weight_decay", "clipnorm", "global_clipnorm"):
+        if config.get(name) is not None:
+            settings.append(f"{name}={config[name]:g}")
+    return f"{type(optimizer).__name__}({', '.join(settings)})"
+
+
+def checkpoint_path(out):
+    """Where `train` keeps its per-epoch weights until the preset is written: beside `out`."""
+    return os.path.abspath(os.fspath(out)).rstrip(os.sep) + ".checkpoint.weights.h5"
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A preset's recipe. Subclasses add fields (hyperparameters) and implement the steps.
+
+    Class attributes:
+        preset: str, the registered preset this recipe produces.
+        family: str, the `kgen train FAMILY` it is trained by.
+        summary: str, one line for the preset table.
+        headline_metrics: tuple of str, the scores the preset table shows.
+    """
+
+    preset: ClassVar[str]
+    family: ClassVar[str]
+    summary: ClassVar[str]
+    headline_metrics: ClassVar[tuple]
+
+    seed: int = hyperparameter(0, "seeds weights, noise and shuffling")
+
+    def __post_init__(self):
+        check_int("seed", self.seed, minimum=0)
+
+    # ----------------------------------------------------------------- what subclasses implement
+
+    def load_data(self, data_dir=None, train_subset=None):
+        """The data the recipe trains and scores on (None when it needs none)."""
+        return None
+
+    def prepare(self, data):
+        """What training needs beyond the loaded data (e.g. cluster labels); default: nothing."""
+        return data
+
+    def build(self, data):
+        """The untrained model (from prepared data)."""
+        raise NotImplementedError
+
+    def compile(self, model, data):
+        """Compile `model` as `fit` trains it (so a card can read the optimizers even of a loaded model)."""
+        raise NotImplementedError
+
+    def fit(self, model, data, callbacks=(), verbose=1):
+        """Compile and train `model` in place; returns the Keras History."""
+        raise NotImplementedError
+
+    def score(self, model, data, limit=None):
+        """The numbers the card reports (a dict). `limit` scores on fewer examples, for quick checks."""
+        raise NotImplementedError
+
+    def describe(self, model, scores, history=None):
+        """The card's text fields: description, training, datasets, tags, sections."""
+        raise NotImplementedError
+
+    def pictures(self, model, data, folder):
+        """Write the card's pictures (`picture_names`) into `folder`."""
+
+    def picture_names(self):
+        """{alt text: file name} of the pictures `pictures` writes."""
+        return {}
+
+    # ----------------------------------------------------------------- shared
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    def hyperparameters(self):
+        """The fields and their values, as the card and metadata record them."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+    def command(self, out, **options):
+        """The `kgen train` command line that runs this recipe and writes `out`."""
+        words = ["kgen", "train", self.family, *self.selector_flags()]
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value != field.default:
+                words += [cli_flag(field.name), *cli_words(value)]
+        for name, value in options.items():
+            if value is not None:
+                words += [cli_flag(name), str(value)]
+        return " ".join(shlex.quote(word) for word in words + ["--out", os.fspath(out)])
+
+    def selector_flags(self):
+        """Flags that pick this recipe among its family's (e.g. `--env Acrobot-v1`)."""
+        return []
+
+    def card(self, model, scores, command=None, history=None):
+        """The model card fields (`save_to_preset`'s keywords) for `model` with `scores`."""
+        return dict(
+            metrics=scores,
+            summary=self.summary,
+            headline_metrics=[name for name in self.headline_metrics if name in scores],
+            recipe={"name": self.name, "hyperparameters": self.hyperparameters()},
+            command=command,
+            **self.describe(model, scores, history),
+        )
+
+    def train(self, out, data_dir=None, train_subset=None, limit=None, verbose=1):
+        """Load the data, build, fit, score, draw the pictures and write the preset folder `out`.
+
+        While training, the weights of the last finished epoch are kept beside `out`
+        (`checkpoint_path(out)`); the file is removed once the preset is written.
+
+        Args:
+            out: str, the preset folder to write.
+            data_dir: str or None, where the data files are (default: the usual search).
+            train_subset: int or None, train on the first N training examples only.
+            limit: int or None, score on the first N held-out examples only.
+            verbose: int, Keras verbosity (default 1).
+
+        Returns:
+            (model, scores).
+        """
+        from kgen.callbacks import AtomicCheckpoint
+
+        data = self.prepare(self.load_data(data_dir, train_subset))
+        model = self.build(data)
+        checkpoint = checkpoint_path(out)
+        history = self.fit(model, data, callbacks=[AtomicCheckpoint(checkpoint)], verbose=verbose)
+        scores = self.score(model, data, limit=limit)
+        os.makedirs(out, exist_ok=True)
+        self.pictures(model, data, out)
+        command = self.command(out, data_dir=data_dir, train_subset=train_subset, limit=limit)
+        model.save_to_preset(out, images=self.picture_names(), **self.card(model, scores, command, history))
+        if os.path.exists(checkpoint):
+            os.remove(checkpoint)
+        return model, scores
+
+    def rewrite_card(self, preset_dir=None, rescore=False, data_dir=None):
+        """Rewrite the card and metadata of this recipe's preset from its shipped weights.
+
+        The scores are the folder's recorded ones, or measured afresh by `score`
+        when `rescore`. Pictures and weights stay as they are.
+
+        Returns:
+            (model, scores).
+        """
+        preset_dir = preset_dir or presets.REGISTRY[self.preset].local_dir
+        model = presets.load(keras.Model, preset_dir)
+        data = self.load_data(data_dir)
+        self.compile(model, data)
+        metadata = presets.read_metadata(preset_dir)
+        scores = self.score(model, data) if rescore else metadata["metrics"]
+        images = {alt: path for alt, path in self.picture_names().items()
+                  if os.path.isfile(os.path.join(preset_dir, path))}
+        card = self.card(model, scores, self.command(os.path.join("weights", self.preset)))
+        presets.rewrite_card(model, preset_dir, images=images, **card)
+        return model, scores
+
+
+def cli_flag(name):
+    return "--" + name.replace("_", "-")
+
+
+def cli_words(value):
+    if value is None:
+        return ["none"]
+    if isinstance(value, (tuple, list)):
+        return [str(v) for v in value]
+    return [str(value)]
+

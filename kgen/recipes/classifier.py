@@ -1,0 +1,68 @@
+"""The `fashion_mnist_classifier` recipe: a small convnet, Adam with a cosine-decayed learning rate."""
+
+import dataclasses
+
+import keras
+
+from kgen.core.validation import check_int, check_number
+from kgen.eval import scores
+from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter
+from kgen.recipes.data import ImageData
+
+
+@dataclasses.dataclass(frozen=True)
+class FashionMNISTClassifier(Recipe):
+    """`kgen.models.Classifier` on the 60,000 Fashion-MNIST training images, scored on the 10,000 test images."""
+
+    preset = "fashion_mnist_classifier"
+    family = "classifier"
+    summary = "Small convnet for Fashion-MNIST; features() feed the Frechet distance"
+    headline_metrics = ("test_accuracy", "test_loss")
+
+    epochs: int = hyperparameter(15, "passes over the training set")
+    batch_size: int = hyperparameter(128, "images per step")
+    learning_rate: float = hyperparameter(1e-3, "initial learning rate, cosine-decayed to 0")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_int("epochs", self.epochs, minimum=1)
+        check_int("batch_size", self.batch_size, minimum=1)
+        check_number("learning_rate", self.learning_rate, minimum=0.0, low_open=True)
+
+    def load_data(self, data_dir=None, train_subset=None):
+        return ImageData.fashion_mnist(data_dir, train_subset)
+
+    def build(self, data):
+        from kgen.models import Classifier
+
+        keras.utils.set_random_seed(self.seed)
+        return Classifier(image_shape=data.x_train.shape[1:])
+
+    def compile(self, model, data):
+        steps = self.epochs * (len(data.x_train) // self.batch_size)
+        model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(self.learning_rate, steps)))
+
+    def fit(self, model, data, callbacks=(), verbose=1):
+        self.compile(model, data)
+        return model.fit(data.x_train, data.y_train, batch_size=self.batch_size, epochs=self.epochs, shuffle=True,
+                         verbose=verbose, callbacks=list(callbacks))
+
+    def score(self, model, data, limit=None):
+        return scores.classifier_scores(model, *data.test(limit))
+
+    def describe(self, model, scores, history=None):
+        return dict(
+            description=(
+                "A small convnet (two blocks of two 3x3 convolutions with batch norm, then a "
+                "128-unit feature layer) classifying the 10 Fashion-MNIST classes. Its 128-d "
+                "features are the feature model of kgen's sample-quality metrics (Frechet distance, "
+                "classifier score) for generated Fashion-MNIST images."
+            ),
+            training=(
+                f"`fit` on the 60,000 Fashion-MNIST training images for {self.epochs} epochs, batch "
+                f"{self.batch_size}, {describe_optimizer(model.optimizer)}, seed {self.seed}, no "
+                "augmentation. Scores are on the 10,000 test images, never seen in training."
+            ),
+            datasets=["fashion_mnist"],
+            tags=["image-classification"],
+        )

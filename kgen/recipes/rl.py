@@ -1,0 +1,194 @@
+"""The RL recipes: `dqn_cartpole`, `dqn_acrobot` and `reinforce_cartpole`. Hyperparameters per
+(algorithm, environment), started from the rl-baselines3-zoo ones (docs/rl.md says what differs
+and why); a learning rate that decays linearly to zero over the run; evaluation over 100 greedy
+episodes; the model card."""
+
+import dataclasses
+import inspect
+import os
+from typing import ClassVar
+
+import keras
+
+from kgen.core.validation import check_int, check_number
+from kgen.eval import scores
+from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter
+from kgen.rl.dqn import DQNAgent
+from kgen.rl.evaluation import record_episode
+from kgen.rl.reinforce import ReinforceAgent
+
+EVAL_SEED = 1_000
+"""Reset seed of the first evaluation episode, so evaluation never replays a training episode's start."""
+
+
+def agent_default(cls, name):
+    """The default of constructor argument `name` of agent class `cls`: the recipe that uses
+    the agent's own defaults states them once, where the agent defines them."""
+    return inspect.signature(cls).parameters[name].default
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentRecipe(Recipe):
+    """Train `agent_class` on `env_id` with `fit(env_steps=...)`, Adam with a learning rate decaying
+    linearly to 0 and the global gradient norm clipped at 10; score over greedy episodes.
+
+    Fields of subclasses are the agent's constructor arguments.
+    """
+
+    agent_class: ClassVar[type]
+    env_id: ClassVar[str]
+    algorithm: ClassVar[str]
+    networks: ClassVar[str]
+    headline_metrics = ("eval_mean_return", "eval_std_return")
+
+    env_steps: int = hyperparameter(50_000, "environment steps to train for")
+    learning_rate: float = hyperparameter(1e-3, "initial learning rate, decayed linearly to 0")
+    eval_episodes: int = hyperparameter(100, "greedy episodes it is scored over", score=True)
+    eval_seed: int = hyperparameter(EVAL_SEED, "reset seed of the first scoring episode", score=True)
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_int("env_steps", self.env_steps, minimum=1)
+        check_number("learning_rate", self.learning_rate, minimum=0.0, low_open=True)
+        check_int("eval_episodes", self.eval_episodes, minimum=1)
+        check_int("eval_seed", self.eval_seed, minimum=0)
+
+    def agent_arguments(self):
+        """The fields that are the agent's constructor arguments."""
+        own = {field.name for field in dataclasses.fields(AgentRecipe)}
+        return {name: value for name, value in self.hyperparameters().items() if name not in own}
+
+    def selector_flags(self):
+        return ["--env", self.env_id]
+
+    def build(self, data):
+        return self.agent_class(self.env_id, seed=self.seed, **self.agent_arguments())
+
+    def compile(self, model, data):
+        schedule = keras.optimizers.schedules.PolynomialDecay(self.learning_rate, self.updates(model), 0.0)
+        model.compile(keras.optimizers.Adam(schedule, global_clipnorm=10.0))
+
+    def updates(self, agent):
+        """How many optimizer steps `agent.fit(env_steps)` makes (the schedule's length)."""
+        raise NotImplementedError
+
+    def fit(self, model, data, callbacks=(), verbose=1):
+        self.compile(model, data)
+        return model.fit(env_steps=self.env_steps, callbacks=list(callbacks), verbose=verbose,
+                         log_interval=max(1000, self.env_steps // 50))
+
+    def score(self, model, data, limit=None):
+        episodes = self.eval_episodes if limit is None else min(self.eval_episodes, check_int("limit", limit, minimum=1))
+        return scores.agent_scores(model, self.env_id, episodes=episodes, seed=self.eval_seed)
+
+    def picture_names(self):
+        return {f"one evaluation episode (seed {self.eval_seed})": "episode.gif"}
+
+    def pictures(self, model, data, folder):
+        record_episode(model, self.env_id, os.path.join(folder, "episode.gif"), seed=self.eval_seed)
+
+    def describe(self, model, scores, history=None):
+        import gymnasium
+
+        arguments = ", ".join(f"{name}={value}" for name, value in self.agent_arguments().items())
+        sections = {}
+        if history is not None:
+            steps, returns = history.history["env_steps"], history.history["episode_return"]
+            rows = sorted(set(range(len(steps) - 1, -1, -max(1, len(steps) // 10))))  # about 10, ending at the last
+            curve = "\n".join(f"| {int(steps[i]):,} | {returns[i]:.1f} |" for i in rows)
+            sections["Training curve (mean return of the last 10 training episodes)"] = (
+                "| env steps | return |\n|---|---|\n" + curve)
+        return dict(
+            description=(f"A {self.algorithm} agent for gymnasium's `{self.env_id}`; the parameter count covers "
+                         f"its {self.networks}."),
+            training=(
+                f"`agent.fit(env_steps={self.env_steps})` with seed {self.seed}; {arguments}; "
+                f"{describe_optimizer(model.optimizer)}. Scored on `{self.env_id}` (gymnasium "
+                f"{gymnasium.__version__}) over {scores['eval_episodes']} episodes with deterministic (greedy) "
+                f"actions, reset seeds {self.eval_seed}, {self.eval_seed + 1}, ...: `eval_mean_return` +/- "
+                "`eval_std_return`, worst episode `eval_min_return`."
+            ),
+            tags=["reinforcement-learning", "gymnasium", self.family, self.env_id],
+            sections=sections,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class DQNRecipe(AgentRecipe):
+    """Double DQN: the fields below are `kgen.rl.DQNAgent`'s arguments."""
+
+    agent_class = DQNAgent
+    family = "dqn"
+    algorithm = "DQN (Double DQN, Huber loss, replay, target network)"
+    networks = "online and target Q-networks"
+
+    hidden_units: tuple = hyperparameter(agent_default(DQNAgent, "hidden_units"), "units of the Q-network's layers")
+    gamma: float = hyperparameter(agent_default(DQNAgent, "gamma"), "discount factor")
+    buffer_size: int = hyperparameter(agent_default(DQNAgent, "buffer_size"), "replay buffer capacity")
+    batch_size: int = hyperparameter(agent_default(DQNAgent, "batch_size"), "transitions per gradient step")
+    learning_starts: int = hyperparameter(agent_default(DQNAgent, "learning_starts"), "env steps before learning")
+    train_freq: int = hyperparameter(agent_default(DQNAgent, "train_freq"), "env steps between training rounds")
+    gradient_steps: int = hyperparameter(agent_default(DQNAgent, "gradient_steps"),
+                                         "gradient steps per round (-1: as many as env steps)")
+    target_update_interval: int = hyperparameter(agent_default(DQNAgent, "target_update_interval"),
+                                                 "gradient steps between target-network updates")
+    exploration_steps: int = hyperparameter(agent_default(DQNAgent, "exploration_steps"),
+                                            "env steps over which epsilon decays")
+    exploration_final_eps: float = hyperparameter(agent_default(DQNAgent, "exploration_final_eps"), "final epsilon")
+
+    def updates(self, agent):
+        rounds = max(1, (self.env_steps - agent.learning_starts) // agent.train_freq)
+        return rounds * (agent.gradient_steps if agent.gradient_steps > 0 else agent.train_freq)
+
+
+@dataclasses.dataclass(frozen=True)
+class DQNCartPole(DQNRecipe):
+    """`dqn_cartpole`: `kgen.rl.DQNAgent`'s defaults, which are this recipe, for 50,000 steps."""
+
+    preset = "dqn_cartpole"
+    env_id = "CartPole-v1"
+    summary = "Double DQN for gymnasium CartPole-v1, 256x256 MLP, trained 50,000 env steps"
+
+    learning_rate: float = hyperparameter(DQNAgent.default_learning_rate, "initial learning rate, decayed linearly to 0")
+
+
+@dataclasses.dataclass(frozen=True)
+class DQNAcrobot(DQNRecipe):
+    """`dqn_acrobot`: rl-zoo's Acrobot settings, 100,000 steps."""
+
+    preset = "dqn_acrobot"
+    env_id = "Acrobot-v1"
+    summary = "Double DQN for gymnasium Acrobot-v1, 256x256 MLP, trained 100,000 env steps"
+
+    env_steps: int = hyperparameter(100_000, "environment steps to train for")
+    learning_rate: float = hyperparameter(6.3e-4, "initial learning rate, decayed linearly to 0")
+    gamma: float = hyperparameter(0.99, "discount factor")
+    buffer_size: int = hyperparameter(50_000, "replay buffer capacity")
+    learning_starts: int = hyperparameter(0, "env steps before learning")
+    train_freq: int = hyperparameter(4, "env steps between training rounds")
+    gradient_steps: int = hyperparameter(-1, "gradient steps per round (-1: as many as env steps)")
+    target_update_interval: int = hyperparameter(250, "gradient steps between target-network updates")
+    exploration_steps: int = hyperparameter(12_000, "env steps over which epsilon decays")
+    exploration_final_eps: float = hyperparameter(0.1, "final epsilon")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReinforceCartPole(AgentRecipe):
+    """`reinforce_cartpole`: REINFORCE with a learned value baseline, 200,000 steps."""
+
+    preset = "reinforce_cartpole"
+    family = "reinforce"
+    env_id = "CartPole-v1"
+    agent_class = ReinforceAgent
+    algorithm = "REINFORCE with a learned value baseline"
+    networks = "policy and value networks"
+    summary = "REINFORCE with a learned value baseline for CartPole-v1, 64x64 MLPs, 200,000 env steps"
+
+    env_steps: int = hyperparameter(200_000, "environment steps to train for")
+    learning_rate: float = hyperparameter(3e-3, "initial learning rate, decayed linearly to 0")
+    hidden_units: tuple = hyperparameter((64, 64), "units of the policy and value networks' layers")
+    batch_steps: int = hyperparameter(500, "environment steps per policy-gradient update")
+    baseline: str = hyperparameter("value", "baseline: value (a learned V(s)), mean or none")
+
+    def updates(self, agent):
+        return max(1, self.env_steps // agent.batch_steps)
