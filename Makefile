@@ -35,8 +35,10 @@ test: $(VENV)/.installed
 test-slow: $(VENV)/.installed
 	$(BIN)/python -m pytest -m slow
 
+# ruff, and the import-linter contracts in setup.cfg (the package's layers)
 lint: $(VENV)/.installed
 	$(BIN)/ruff check kgen tests benchmarks examples
+	$(BIN)/lint-imports
 
 data:
 	@if dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then \

@@ -113,6 +113,9 @@ class SampleGrid(keras.callbacks.Callback):
         labels: int, ints or None; for a conditional GAN the default cycles through
             the classes, one class per column.
 
+    Attributes:
+        drawn_z, drawn_labels: the latents and labels drawn when training started.
+
     Example:
         >>> gan.fit(x, epochs=20, callbacks=[kgen.callbacks.SampleGrid("runs/dcgan/epoch_{epoch:03d}.png", every=5)])
     """
@@ -130,13 +133,13 @@ class SampleGrid(keras.callbacks.Callback):
         self.labels = labels
 
     def on_train_begin(self, logs=None):
-        self._z, self._labels = _fixed_latents(self.model, self.num, self.seed, self.labels)
+        self.drawn_z, self.drawn_labels = _fixed_latents(self.model, self.num, self.seed, self.labels)
         defaulted = self.labels is None and self.model.labels_required
         self._nrow = self.model.num_classes if defaulted else None
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:
-            images = self.model.generate(z=self._z, labels=self._labels)
+            images = self.model.generate(z=self.drawn_z, labels=self.drawn_labels)
             image_grid(images, self.path_pattern.format(epoch=epoch + 1), nrow=self._nrow)
 
 
@@ -207,6 +210,9 @@ class FrechetDistance(keras.callbacks.Callback):
         labels: int, ints or None; for a conditional GAN the default cycles through
             the classes, so they are balanced.
 
+    Attributes:
+        drawn_z, drawn_labels: the latents and labels drawn when training started.
+
     Example:
         >>> classifier = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
         >>> fd = kgen.callbacks.FrechetDistance(x_test, classifier, every=5)
@@ -228,12 +234,12 @@ class FrechetDistance(keras.callbacks.Callback):
         self.labels = labels
 
     def on_train_begin(self, logs=None):
-        self._z, self._labels = _fixed_latents(self.model, self.num_samples, self.seed, self.labels)
+        self.drawn_z, self.drawn_labels = _fixed_latents(self.model, self.num_samples, self.seed, self.labels)
         check_images("reference", self.reference, self.model.image_shape)
         self._reference_statistics = metrics.gaussian_statistics(metrics.embed(self.reference, self.features))
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0 and logs is not None:
-            samples = self.model.generate(z=self._z, labels=self._labels)
+            samples = self.model.generate(z=self.drawn_z, labels=self.drawn_labels)
             statistics = metrics.gaussian_statistics(metrics.embed(samples, self.features))
             logs["fd"] = metrics.frechet_distance_from_statistics(*statistics, *self._reference_statistics)

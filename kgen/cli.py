@@ -154,28 +154,32 @@ def cmd_train(args):
     print(f"preset written to {args.out}")
 
 
-def _recipe_of(preset):
-    """The recipe that scores a preset: its registered recipe, or the one its metadata records."""
+def _recipe_of(preset, model):
+    """The recipe that scores a preset: its registered recipe, the one its metadata records, or
+    the first recipe that accepts its model."""
     from kgen import presets, recipes
 
     if isinstance(preset, str) and preset in recipes.RECIPES:
         return recipes.RECIPES[preset]()
     recorded = presets.read_metadata(presets.resolve(preset)).get("recipe")
-    if recorded is None:
-        raise KgenError(f"preset {preset!r} records no recipe in its metadata, so `kgen eval` does not know "
-                        "how to score it; score it with kgen.eval.scores.")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in recorded["hyperparameters"].items()}
-    return recipes.recipe_by_name(recorded["name"])(**values)
+    if recorded is not None:
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in recorded["hyperparameters"].items()}
+        return recipes.recipe_by_name(recorded["name"])(**values)
+    for recipe in recipes.RECIPES.values():
+        if recipe.accepts(model):
+            return recipe()
+    _unsupported("eval", preset, model, "a kgen recipe can score (see `kgen train --help`)")
 
 
 def cmd_eval(args):
     model = _load_model(args.preset)
-    recipe = _recipe_of(args.preset)
+    recipe = _recipe_of(args.preset, model)
     recipe = dataclasses.replace(recipe, **_overrides(args, type(recipe)))
     data = recipe.load_data(args.data_dir)
     recipe.compile(model, data)
     scores = recipe.score(model, data, limit=args.limit)
-    print(", ".join(f"{name}={value}" for name, value in scores.items()) + f" ({recipe.name} recipe)")
+    scope = f", the first {args.limit} test examples" if args.limit else ""
+    print(", ".join(f"{name}={value}" for name, value in scores.items()) + f" ({recipe.name} recipe{scope})")
 
 
 def cmd_card(args):

@@ -102,8 +102,8 @@ def test_vae_sample_and_interpolate(capsys, tmp_path):
 
 
 def test_eval_vae(capsys, fashion_mnist_test):
-    status, out, _ = run(capsys, "eval", "vae_fashion_mnist", "--limit", "50", "--num-samples", "10", "--samples", "500")
-    assert status == 0 and "test_elbo=" in out and "test_nll_iwae_k10=" in out and "on 50 test images" in out
+    status, out, _ = run(capsys, "eval", "vae_fashion_mnist", "--limit", "50", "--num-samples", "10")
+    assert status == 0 and "test_elbo=" in out and "test_nll_iwae_k10=" in out and "the first 50 test examples" in out
     assert "fd_test=" in out
 
 
@@ -128,5 +128,6 @@ def test_gan_sample_interpolate(capsys, tmp_path, tiny_cgan_preset):
 
 
 def test_eval_gan(capsys, tiny_cgan_preset, fashion_mnist_test):
-    status, out, _ = run(capsys, "eval", tiny_cgan_preset, "--samples", "300")
+    status, out, _ = run(capsys, "eval", tiny_cgan_preset, "--limit", "300")
     assert status == 0 and "fd_test=" in out and "fd_floor=" in out and "classifier_score=" in out
+    assert "class_accuracy_mean=" in out and "class_accuracy_9=" in out  # the conditional recipe's score

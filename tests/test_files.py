@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from kgen import files
+from kgen.core import files
 
 
 def test_write_text_replaces_atomically(tmp_path):

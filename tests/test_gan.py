@@ -158,17 +158,17 @@ def test_xla_compiled_steps(x, y):
 
 
 def test_generate_does_not_retrace():
-    from kgen.models.gan import _generate_batch
+    from kgen.models.gan import generate_batch
 
     gan = tiny()
     gan.generate(5, seed=0)
-    traces = _generate_batch.experimental_get_tracing_count()
+    traces = generate_batch.experimental_get_tracing_count()
     gan.generate(5, seed=1)
     gan.generate(z=gan.sample_latent(5, seed=2))
-    assert _generate_batch.experimental_get_tracing_count() == traces
+    assert generate_batch.experimental_get_tracing_count() == traces
     for n in (3, 17, 40, 2):  # other sizes: one more, relaxed trace serves them all
         gan.generate(n, seed=0)
-    assert _generate_batch.experimental_get_tracing_count() <= traces + 1
+    assert generate_batch.experimental_get_tracing_count() <= traces + 1
 
 
 def test_ema_generator_averages_the_weights(x):
@@ -234,7 +234,8 @@ def test_gan_from_parts():
         (lambda g, c: g.sample_latent(-2), KgenValueError, "n must be an integer >= 1; got -2"),
         (lambda g, c: g.generate(2, truncation=0), KgenValueError, "truncation must be a finite number > 0"),
         (lambda g, c: g.sample_latent(2, truncation=-1.0), KgenValueError, "truncation must be a finite number > 0"),
-        (lambda g, c: g.generate(), KgenValueError, "exactly one of n and z must be given; got neither"),
+        (lambda g, c: g.generate(), KgenValueError, r"exactly one of n and z must be given \(or neither, with one label per image\); got neither"),
+        (lambda g, c: c.generate(labels=3), KgenValueError, "got neither"),
         (lambda g, c: g.generate(2, z=np.zeros((2, LATENT))), KgenValueError, "got both"),
         (lambda g, c: g.generate(z=np.zeros((2, 3))), KgenValueError, rf"z must be an array of shape \(n, {LATENT}\)"),
         (lambda g, c: g.generate(z=np.zeros((2, LATENT)), seed=1), KgenValueError, "seed must be None when z is given"),
@@ -316,7 +317,7 @@ def test_sample_grid_and_frechet_distance_callbacks(tmp_path, x, y):
     width, height = Image.open(tmp_path / "grids" / "epoch_02.png").size
     assert width > height  # 10 classes per row, 2 rows
     with pytest.raises(KgenValueError, match=r"reference must be a batch of images of shape \(n, 28, 28, 1\)"):
-        gan.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[FrechetDistance(x[:, :14, :14], num_samples=4)])
+        gan.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[FrechetDistance(x[:, :14, :14], features=np.asarray, num_samples=4)])
 
 
 def test_divergence_guard_stops_on_a_non_finite_loss(x, capsys):
@@ -380,7 +381,7 @@ def test_callbacks_draw_from_the_class_prior(tmp_path, x):
     grid = SampleGrid(str(tmp_path / "e{epoch}.png"), num=4)
     fd = FrechetDistance(x, num_samples=16, features=keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()]))
     history = gan.fit(x, np.ones(16, "int32"), epochs=1, batch_size=8, verbose=0, callbacks=[grid, fd])
-    assert grid._labels.tolist() == [1, 1, 1, 1] and (tmp_path / "e1.png").exists()
+    assert grid.drawn_labels.tolist() == [1, 1, 1, 1] and (tmp_path / "e1.png").exists()
     assert np.isfinite(history.history["fd"][0])
 
 
@@ -406,29 +407,55 @@ def test_prior_labels_needs_a_prior_and_latents():
         tiny(num_classes=3, class_prior=PRIOR).prior_labels(np.zeros((2, 3)))
 
 
-def test_fit_gan_self_conditions_on_kmeans_clusters():
+def test_recipe_self_conditions_on_kmeans_clusters():
     from kgen.clustering import cluster_labels
-    from kgen.training import fit_gan
+    from kgen.recipes import DCGANFashionMNIST, ImageData
 
     rng = np.random.default_rng(0)
     dark, bright = rng.random((96, 28, 28, 1)) * 0.2, 0.8 + rng.random((32, 28, 28, 1)) * 0.2
     images = np.concatenate([dark, bright]).astype("float32")
     assignments, prior = cluster_labels(images, 2)
     assert sorted(prior) == [0.25, 0.75] and len(set(assignments[:96])) == 1 and len(set(assignments[96:])) == 1
-    gan = fit_gan(images, epochs=1, batch_size=64, latent_dim=8, verbose=0, clusters=2, ema=None)
-    assert gan.num_classes == 2 and sorted(gan.class_prior) == [0.25, 0.75] and not gan.labels_required
-    assert gan.generate(3, seed=0).shape == (3, 28, 28, 1)
-    assert fit_gan(images, epochs=1, batch_size=64, latent_dim=8, verbose=0, clusters=None).num_classes is None
+    for clusters, classes in ((2, 2), (None, None)):
+        recipe = DCGANFashionMNIST(epochs=1, batch_size=64, latent_dim=8, clusters=clusters, ema=None)
+        data = recipe.prepare(ImageData(images))
+        gan = recipe.build(data)
+        recipe.fit(gan, data, verbose=0)
+        assert gan.num_classes == classes and not gan.labels_required
+        assert gan.generate(3, seed=0).shape == (3, 28, 28, 1)
+    assert sorted(DCGANFashionMNIST(clusters=2).prepare(ImageData(images)).class_prior) == [0.25, 0.75]
 
 
-@pytest.mark.slow
-def test_shipped_dcgan_reaches_its_stated_fd(fashion_mnist_test):
-    from kgen import evaluation
-    from kgen.models import DCGAN
+def test_generate_takes_n_from_the_labels():
+    gan = tiny(num_classes=CLASSES)
+    images = gan.generate(labels=[0, 1, 2], seed=0)
+    assert images.shape == (3, 28, 28, 1)
+    z = gan.sample_latent(3, seed=0)
+    np.testing.assert_array_equal(images, gan.generate(z=z, labels=[0, 1, 2]))
+    with pytest.raises(KgenValueError, match="labels must be None: the GAN is unconditional"):
+        tiny().generate(labels=[0, 1])
 
-    x_test, _ = fashion_mnist_test
-    gan = DCGAN.from_preset("dcgan_fashion_mnist")
-    stated = DCGAN.presets["dcgan_fashion_mnist"].metrics
-    scores = evaluation.sample_quality(gan.generate(10000, seed=0), x_test)
-    assert scores["fd_test"] == pytest.approx(stated["fd_test"], abs=0.05)
-    assert scores["classifier_score"] == pytest.approx(stated["classifier_score"], abs=0.005)
+
+def test_generate_uses_the_inference_copy_only_for_covered_generators():
+    from kgen.models import gan as gan_module
+    from kgen.models import inference
+
+    covered = tiny(num_classes=CLASSES)
+    assert inference.covers(covered.generator)
+    assert isinstance(gan_module.sampling_network(covered.generator), keras.Model)
+    assert gan_module.sampling_network(covered.generator) is not covered.generator
+
+    class Doubling(keras.layers.Layer):  # a user's own layer: no parity test covers it
+        def call(self, x):
+            return 2.0 * x
+
+    z = keras.Input((LATENT,))
+    h = keras.layers.Reshape((7, 7, 4))(keras.layers.Dense(7 * 7 * 4)(z))
+    h = keras.layers.BatchNormalization()(Doubling()(h))
+    images = keras.layers.Conv2DTranspose(1, 4, strides=4, padding="same", activation="tanh")(h)
+    own = GAN(keras.Model(z, images), dcgan_discriminator(base_filters=4), LATENT)
+    assert not inference.covers(own.generator)
+    assert gan_module.sampling_network(own.generator) is own.generator
+    latents = own.sample_latent(3, seed=1)
+    expected = (own.generator(latents, training=False).numpy() + 1.0) / 2.0
+    np.testing.assert_allclose(own.generate(z=latents), np.clip(expected, 0.0, 1.0), atol=1e-6)

@@ -6,7 +6,7 @@ import pytest
 
 from kgen.errors import KgenTypeError
 from kgen.models.dcgan import dcgan_discriminator, dcgan_generator
-from kgen.models.inference import InferenceCopy, _TapSumConvTranspose
+from kgen.models.inference import InferenceCopy, TapSumConvTranspose
 
 
 def randomize_batch_norms(model, seed=0):
@@ -75,7 +75,7 @@ def test_tap_sum_form_equals_the_transposed_convolution(channels, filters, activ
     for shape in [(2, 5, 6, channels), (3, 7, 7, channels)]:  # odd, even and non-square sides; a new batch size
         x = rng.normal(size=shape).astype("float32")
         expected = layer(x).numpy()
-        tap_sum = _TapSumConvTranspose(filters, activation)
+        tap_sum = TapSumConvTranspose(filters, activation)
         tap_sum.build(x.shape)
         tap_sum.set_weights([layer.kernel.numpy(), layer.bias.numpy()])
         assert tap_sum.compute_output_shape(x.shape) == expected.shape

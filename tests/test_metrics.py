@@ -32,11 +32,25 @@ def test_frechet_distance_of_a_set_with_itself_is_zero_and_grows_with_noise():
 
 
 def test_frechet_distance_on_the_shipped_classifier(fashion_mnist_test):
+    from kgen.models import Classifier
+
     x, _ = fashion_mnist_test
-    same = metrics.frechet_distance(x[:500], x[:500])
-    other = metrics.frechet_distance(x[:500], x[500:1000])
-    noise = metrics.frechet_distance(x[:500], np.random.default_rng(0).random((500, 28, 28, 1), dtype="float32"))
+    classifier = Classifier.from_preset("fashion_mnist_classifier")
+    same = metrics.frechet_distance(x[:500], x[:500], classifier)
+    other = metrics.frechet_distance(x[:500], x[500:1000], classifier)
+    noise = metrics.frechet_distance(x[:500], np.random.default_rng(0).random((500, 28, 28, 1), dtype="float32"), classifier)
     assert same < 1e-4 < other < noise
+
+
+def test_the_feature_model_is_required_and_checked(images):
+    from kgen.errors import KgenTypeError
+
+    with pytest.raises(TypeError, match="features"):
+        metrics.frechet_distance(images, images)
+    with pytest.raises(KgenTypeError, match="features must be a feature model"):
+        metrics.frechet_distance(images, images, "fashion_mnist_classifier")
+    with pytest.raises(KgenTypeError, match="classifier must be a model with predict_proba"):
+        metrics.classifier_score(images, flat, splits=2)
 
 
 def test_classifier_score_bounds():

@@ -8,7 +8,7 @@ import pytest
 from hub_server import HubServer, hub_environment, set_offline
 
 from kgen import presets
-from kgen.errors import PresetError, PresetNotFoundError
+from kgen.errors import ChecksumError, PresetError, PresetNotFoundError
 from kgen.models import Classifier
 
 
@@ -82,7 +82,7 @@ def test_upload_refuses_a_damaged_preset(hub, tmp_path):
     data = bytearray(weights.read_bytes())
     data[-10] ^= 0xFF
     weights.write_bytes(bytes(data))
-    with pytest.raises(presets.ChecksumError):
+    with pytest.raises(ChecksumError):
         presets.upload_preset("hf://someone/damaged", tmp_path / "tiny")
     with pytest.raises(PresetError, match="handle must be 'hf://owner/name'"):
         presets.upload_preset("someone/damaged", tmp_path / "tiny")
@@ -96,7 +96,8 @@ def test_every_preset_loads_through_the_hub(tmp_path, monkeypatch, info):
     with HubServer(tmp_path / "hub") as server:
         hub_environment(monkeypatch, server.url, tmp_path / "hf_home")
         shutil.copytree(info.local_dir, tmp_path / "hub" / owner / name)
-        monkeypatch.setattr(presets, "WEIGHTS_DIR", str(tmp_path / "no_weights_here"))
-        model = keras.saving.get_registered_object(f"kgen>{info.class_name}").from_preset(info.name)
+        cls = keras.saving.get_registered_object(f"kgen>{info.class_name}")
+        monkeypatch.setattr(presets.registry, "WEIGHTS_DIR", str(tmp_path / "no_weights_here"))
+        model = cls.from_preset(info.name)
         assert any(path.startswith(f"/{owner}/{name}/resolve/") for _, path in server.requests)
         assert presets.check_probe(model, presets.resolve(info.hf_handle)) <= presets.PROBE_ATOL

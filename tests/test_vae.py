@@ -161,22 +161,11 @@ def test_bad_constructor_arguments():
 
 
 def test_shipped_vae_on_1000_test_images(fashion_mnist_test):
-    from kgen import evaluation
+    from kgen import datasets
 
     vae = VAE.from_preset("vae_fashion_mnist")
-    x = evaluation.binarized_test_split(limit=1000)
+    x = datasets.binarize(fashion_mnist_test[0][:1000], seed=0)
     stated = VAE.presets["vae_fashion_mnist"].metrics
     # the first 1,000 images: within about 3 standard errors (~2.4 nats each) of the full-split figure
     assert abs(vae.elbo(x, num_samples=10).mean() - stated["test_elbo"]) < 8.0
     assert abs(-vae.log_likelihood(x[:200], num_samples=100).mean() - stated["test_nll_iwae_k1000"]) < 15.0
-
-
-@pytest.mark.slow
-def test_shipped_vae_reaches_its_stated_scores(fashion_mnist_test):
-    from kgen import evaluation
-
-    vae = VAE.from_preset("vae_fashion_mnist")
-    scores = evaluation.vae_scores(vae, evaluation.binarized_test_split(), num_samples=1000)
-    stated = VAE.presets["vae_fashion_mnist"].metrics
-    assert scores["test_nll_iwae_k1000"] == pytest.approx(stated["test_nll_iwae_k1000"], abs=0.05)
-    assert scores["test_elbo"] == pytest.approx(stated["test_elbo"], abs=0.05)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from kgen import validation
+from kgen.core import validation
 from kgen.errors import KgenError, KgenTypeError, KgenValueError
 
 

@@ -47,7 +47,7 @@ _INFERENCE_COPIES = weakref.WeakKeyDictionary()
 """generator -> its InferenceCopy, built on first use."""
 
 
-def _sampling_network(generator):
+def sampling_network(generator):
     """What `generate` runs: the generator's InferenceCopy, synced to its current weights, when the
     copy's parity tests cover every layer of the generator; else the generator as built."""
     if not inference.covers(generator):
@@ -513,7 +513,7 @@ class GAN(KgenModel):
             z = self._check_latents(z)
         labels = self.check_labels(labels, len(z), z=z)
         batch_size = check_int("batch_size", batch_size, minimum=1)
-        generator = _sampling_network(self.sampling_generator)
+        generator = sampling_network(self.sampling_generator)
         return in_batches(
             lambda z_batch, label_batch, _: generate_batch(generator, z_batch, label_batch).numpy(),
             [z, labels],

@@ -42,6 +42,7 @@ __all__ = [
     "score_function_gradient",
     "pathwise_gradient",
     "variance_study",
+    "closed_forms",
 ]
 
 

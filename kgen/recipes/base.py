@@ -74,6 +74,8 @@ class Recipe:
     family: ClassVar[str]
     summary: ClassVar[str]
     headline_metrics: ClassVar[tuple]
+    model_class: ClassVar[str]
+    """The kgen class it builds, by name (recipes sit above the models and import them late)."""
 
     seed: int = hyperparameter(0, "seeds weights, noise and shuffling")
 
@@ -118,6 +120,11 @@ class Recipe:
         return {}
 
     # ----------------------------------------------------------------- shared
+
+    @classmethod
+    def accepts(cls, model):
+        """Whether this recipe can score `model` (one saved without a recipe in its metadata)."""
+        return any(base.__name__ == cls.model_class for base in type(model).__mro__)
 
     @property
     def name(self):

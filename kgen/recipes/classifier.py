@@ -15,6 +15,7 @@ class FashionMNISTClassifier(Recipe):
     """`kgen.models.Classifier` on the 60,000 Fashion-MNIST training images, scored on the 10,000 test images."""
 
     preset = "fashion_mnist_classifier"
+    model_class = "Classifier"
     family = "classifier"
     summary = "Small convnet for Fashion-MNIST; features() feed the Frechet distance"
     headline_metrics = ("test_accuracy", "test_loss")

@@ -37,6 +37,7 @@ class DCGANFashionMNIST(Recipe):
 
     preset = "dcgan_fashion_mnist"
     family = "dcgan"
+    model_class = "GAN"
     summary = "DCGAN self-conditioned on 50 k-means clusters, non-saturating loss, EMA 0.999, 64-d latent"
     headline_metrics = ("fd_test", "classifier_score")
     conditional = False
@@ -47,6 +48,10 @@ class DCGANFashionMNIST(Recipe):
     batch_size: int = hyperparameter(128, "images per step")
     latent_dim: int = hyperparameter(64, "size of the latent z")
     clusters: int = hyperparameter(50, "k-means clusters to self-condition on (none: plain unconditional GAN)")
+
+    @classmethod
+    def accepts(cls, model):
+        return super().accepts(model) and model.labels_required == cls.conditional
 
     def __post_init__(self):
         super().__post_init__()

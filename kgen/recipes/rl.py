@@ -53,6 +53,10 @@ class AgentRecipe(Recipe):
         check_int("eval_episodes", self.eval_episodes, minimum=1)
         check_int("eval_seed", self.eval_seed, minimum=0)
 
+    @classmethod
+    def accepts(cls, model):
+        return isinstance(model, cls.agent_class) and model.env_id == cls.env_id
+
     def agent_arguments(self):
         """The fields that are the agent's constructor arguments."""
         own = {field.name for field in dataclasses.fields(AgentRecipe)}

@@ -23,6 +23,7 @@ class VAEFashionMNIST(Recipe):
     """`kgen.models.VAE` with kgen's conv encoder and decoder and a Bernoulli likelihood."""
 
     preset = "vae_fashion_mnist"
+    model_class = "VAE"
     family = "vae"
     summary = "Conv VAE, 16-d latent, Bernoulli likelihood on dynamically binarized Fashion-MNIST"
     headline_metrics = ("test_nll_iwae_k1000", "test_elbo", "fd_test")
