@@ -24,21 +24,23 @@ interleaved rounds, after a warm-up call) and kgen's ratio to each.
     python benchmarks/dcgan.py [--images 12800] [--rounds 3] [--batch-size 128] [--jit auto|on|off]
     python benchmarks/dcgan.py --generation [--rounds 5]
 
-Quality (--quality): trains kgen's preset recipe (`kgen.training.fit_gan`) and the
-plain reference recipe (Radford et al.: BCE, Adam 2e-4 with beta_1 0.5, the
+Quality (--quality): trains kgen's preset recipe (`kgen.recipes.DCGANFashionMNIST`)
+and the plain reference recipe (Radford et al.: BCE, Adam 2e-4 with beta_1 0.5, the
 preset's generator architecture, no other tricks) for the same number of epochs
 on the 60,000 training images, then prints the Frechet distance
-(`kgen.metrics.frechet_distance`) of 10,000 samples of each to the 10,000 test
-images, the floor (10,000 training images to the test images) and the ratio
-kgen / reference. Epochs and batch size default to the recipe's.
+(`kgen.metrics.frechet_distance` on the `fashion_mnist_classifier` features) of
+10,000 samples of each to the 10,000 test images, the floor (10,000 training
+images to the test images) and the ratio kgen / reference. Epochs and batch size
+default to the recipe's.
 
     python benchmarks/dcgan.py --quality --epochs N [--seed 0]
 
 Stability (--stability): for each loss and seed, trains kgen's plain DCGAN with
-`fit_gan` (that loss, no EMA, no self-conditioning) and records the FD of 2,000 samples to 2,000 test
-images after every epoch; prints the FD table and, per loss, the spread of the
-final FD across seeds (max / min), flagged "collapsed" above 1.5. The minimax
-(saturating) loss is there for contrast. --plot writes the curves as a PNG.
+the `DCGANFashionMNIST` recipe (that loss, no EMA, no self-conditioning) and
+records the FD of 2,000 samples to 2,000 test images after every epoch; prints
+the FD table and, per loss, the spread of the final FD across seeds (max / min),
+flagged "collapsed" above 1.5. The minimax (saturating) loss is there for
+contrast. --plot writes the curves as a PNG.
 
     python benchmarks/dcgan.py --stability [--epochs 3] [--seeds 0 1 2] \
         [--losses non_saturating wgan-gp minimax] [--plot docs/images/dcgan_stability.png]
@@ -53,7 +55,6 @@ images, e.g.
 """
 
 import argparse
-import inspect
 import math
 import os
 import statistics
@@ -70,6 +71,7 @@ from dcgan_reference import ReferenceDCGAN  # noqa: E402
 
 from kgen import datasets, metrics  # noqa: E402
 from kgen.callbacks import FrechetDistance  # noqa: E402
+from kgen.recipes import DCGANFashionMNIST, ImageData  # noqa: E402
 
 IMAGE_SHAPE = (28, 28, 1)
 REFERENCE = "keras.io-style reference"
@@ -223,7 +225,7 @@ def speed(args):
 def generation(args, gan=None, peer=None, torch_label=None):
     """Images/s of `generate(10000)` at batch 1000: kgen, the same generator unfolded, keras predict, PyTorch."""
     from kgen.models import DCGAN
-    from kgen.models.gan import _unit_interval
+    from kgen.models.gan import to_unit_interval
 
     if gan is None:
         gan = DCGAN(latent_dim=args.latent_dim, image_shape=IMAGE_SHAPE, base_filters=args.base_filters, seed=args.seed)
@@ -239,7 +241,7 @@ def generation(args, gan=None, peer=None, torch_label=None):
 
     @tf.function
     def plain_batch(z_batch):
-        return _unit_interval(unfolded(z_batch, training=False))
+        return to_unit_interval(unfolded(z_batch, training=False))
 
     generators = {
         "kgen DCGAN.generate": lambda: gan.generate(z=z, batch_size=batch),
@@ -269,19 +271,19 @@ def generation(args, gan=None, peer=None, torch_label=None):
 # ---------------------------------------------------------------------- quality and stability
 
 
-def _fit_gan():
-    try:
-        from kgen.training import fit_gan
-    except ImportError as error:
-        raise SystemExit(f"kgen.training.fit_gan is missing ({error}); --quality and --stability need it.") from error
-    return fit_gan
+def _features():
+    """The feature model the FD is measured on (the shipped Fashion-MNIST classifier), loaded once."""
+    from kgen.models import Classifier
+
+    return Classifier.from_preset("fashion_mnist_classifier")
 
 
-def _recipe_default(fit_gan, name, fallback):
-    parameter = inspect.signature(fit_gan).parameters.get(name)
-    if parameter is None or parameter.default is inspect.Parameter.empty:
-        return fallback
-    return parameter.default
+def _fit_recipe(recipe, x_train, callbacks=(), verbose=0):
+    """Train `recipe`'s GAN on `x_train` as `kgen train` does (k-means labels first when it self-conditions)."""
+    data = recipe.prepare(ImageData(x_train))
+    gan = recipe.build(data)
+    recipe.fit(gan, data, callbacks=callbacks, verbose=verbose)
+    return gan
 
 
 def _data(args):
@@ -291,16 +293,16 @@ def _data(args):
 
 
 def quality(args):
-    fit_gan = _fit_gan()
-    epochs = args.epochs or _recipe_default(fit_gan, "epochs", None)
-    if epochs is None:
-        raise SystemExit("--quality needs --epochs N (fit_gan has no default).")
-    batch_size = args.batch_size or _recipe_default(fit_gan, "batch_size", 128)
+    defaults = DCGANFashionMNIST()
+    epochs = args.epochs or defaults.epochs
+    batch_size = args.batch_size or defaults.batch_size
     x_full, x_train, x_test = _data(args)
     n = min(args.fd_samples, len(x_test))
+    features = _features()
 
     start = time.perf_counter()
-    gan = fit_gan(x_train, epochs=epochs, conditional=False, seed=args.seed, batch_size=batch_size, verbose=2)
+    recipe = DCGANFashionMNIST(epochs=epochs, seed=args.seed, batch_size=batch_size)
+    gan = _fit_recipe(recipe, x_train, verbose=2)
     kgen_minutes = (time.perf_counter() - start) / 60
 
     keras.utils.set_random_seed(args.seed)
@@ -308,7 +310,7 @@ def quality(args):
     reference.compile()
     same_generator = _counts(reference.generator) == _counts(gan.generator)
     start = time.perf_counter()
-    dataset = (  # as keras.io: a tf.data pipeline scaling the images (to [-1, 1] here); full batches as fit_gan
+    dataset = (  # as keras.io: a tf.data pipeline scaling the images (to [-1, 1] here); full batches as the recipe
         tf.data.Dataset.from_tensor_slices(x_train)
         .shuffle(len(x_train), seed=args.seed, reshuffle_each_iteration=True)
         .batch(batch_size, drop_remainder=True)
@@ -318,9 +320,9 @@ def quality(args):
     reference.fit(dataset, epochs=epochs, verbose=2)
     reference_minutes = (time.perf_counter() - start) / 60
 
-    fd_reference = metrics.frechet_distance(reference.generate(n, seed=args.seed), x_test[:n])
-    fd_kgen = metrics.frechet_distance(gan.generate(n, seed=args.seed), x_test[:n])
-    fd_floor = metrics.frechet_distance(x_full[:n], x_test[:n])
+    fd_reference = metrics.frechet_distance(reference.generate(n, seed=args.seed), x_test[:n], features)
+    fd_kgen = metrics.frechet_distance(gan.generate(n, seed=args.seed), x_test[:n], features)
+    fd_floor = metrics.frechet_distance(x_full[:n], x_test[:n], features)
     print(f"{len(x_train)} training images, {epochs} epochs, batch {batch_size}, seed {args.seed}; FD of {n} "
           f"samples to {n} test images on the fashion_mnist_classifier features")
     clusters = f"self-conditioned on {gan.num_classes} k-means clusters" if gan.num_classes else "unconditional"
@@ -331,7 +333,7 @@ def quality(args):
              + (" (the difference: the cluster-id embedding and its input)" if gan.num_classes else "")))
     print(f"{'model':34} {'train min':>9} {'FD':>8}")
     print(f"{'plain reference (Radford recipe)':34} {reference_minutes:9.1f} {fd_reference:8.2f}")
-    print(f"{'kgen preset recipe (fit_gan)':34} {kgen_minutes:9.1f} {fd_kgen:8.2f}")
+    print(f"{'kgen preset recipe':34} {kgen_minutes:9.1f} {fd_kgen:8.2f}")
     print(f"{'floor: training vs test images':34} {'':9} {fd_floor:8.2f}")
     print(f"FD ratio kgen / reference: {fd_kgen / fd_reference:.3f} (target <= 0.5)")
 
@@ -353,20 +355,19 @@ class _EpochFD(FrechetDistance):
 
 
 def stability(args):
-    fit_gan = _fit_gan()
-    if "callbacks" not in inspect.signature(fit_gan).parameters:
-        raise SystemExit("--stability needs kgen.training.fit_gan(..., callbacks=...) to record FD every epoch.")
-    batch_size = args.batch_size or _recipe_default(fit_gan, "batch_size", 128)
+    batch_size = args.batch_size or DCGANFashionMNIST().batch_size
     _, x_train, x_test = _data(args)
     n = min(args.fd_samples, len(x_test))
     reference = x_test[:n]
+    features = _features()
     curves = {}
     for loss in args.losses:
         for seed in args.seeds:
-            callback = _EpochFD(reference, num_samples=n, seed=0)
+            callback = _EpochFD(reference, features, num_samples=n, seed=0)
             start = time.perf_counter()
-            fit_gan(x_train, epochs=args.epochs, loss=loss, conditional=False, ema=None, seed=seed,
-                    batch_size=batch_size, verbose=0, callbacks=[callback], clusters=None)
+            recipe = DCGANFashionMNIST(epochs=args.epochs, loss=loss, ema=None, seed=seed, batch_size=batch_size,
+                                       clusters=None)
+            _fit_recipe(recipe, x_train, callbacks=[callback], verbose=0)
             curves[loss, seed] = callback.values
             print(f"  {loss}, seed {seed}: {(time.perf_counter() - start) / 60:.1f} min, "
                   f"FD {' '.join(f'{v:.2f}' for v in callback.values)}", flush=True)
@@ -401,7 +402,7 @@ def main():
     parser.add_argument("--images", type=int, default=12800, help="training images per timed epoch (speed)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved timed rounds per contestant (speed, generation)")
     parser.add_argument("--batch-size", type=int, default=None,
-                        help="default 128 for speed, the recipe's (fit_gan's default) otherwise")
+                        help="default 128 for speed, the recipe's (DCGANFashionMNIST's default) otherwise")
     parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
                         help="kgen rows: auto = jit_compile False and True, on/off = only that one (speed)")
     parser.add_argument("--latent-dim", type=int, default=64, help="speed and generation only")

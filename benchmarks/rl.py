@@ -1,12 +1,13 @@
 """kgen's RL agents beside Stable-Baselines3, in one process, with the same budgets.
 
-Training (default): for each seed, trains kgen's recipe (`kgen.rl.recipes`, the
-one behind the presets) and then SB3 with the rl-baselines3-zoo hyperparameters
-for the same environment and number of environment steps; both are scored on the
-same 20 episodes (reset seeds 1000..1019, deterministic actions). Prints, per seed,
-the final evaluation return and the wall-clock of training, and the ratio of the
-median times. SB3 runs only when it is importable (`pip install stable-baselines3`,
-with torch CPU) and for DQN (SB3 has no REINFORCE; --no-sb3 skips it).
+Training (default): for each seed, trains kgen's recipe (`kgen.recipes.DQNCartPole`,
+`DQNAcrobot` or `ReinforceCartPole`, the ones behind the presets) and then SB3 with
+the rl-baselines3-zoo hyperparameters for the same environment and number of
+environment steps; both are scored on the same 20 episodes (reset seeds
+1000..1019, deterministic actions). Prints, per seed, the final evaluation return
+and the wall-clock of training, and the ratio of the median times. SB3 runs only
+when it is importable (`pip install stable-baselines3`, with torch CPU) and for
+DQN (SB3 has no REINFORCE; --no-sb3 skips it).
 
     python benchmarks/rl.py [--algo dqn|reinforce] [--env CartPole-v1] [--steps N] [--seeds 0 1 2] [--no-sb3]
                             [--set batch_size=64 --set gradient_steps=128]   # a variant of kgen's recipe
@@ -21,6 +22,7 @@ environment steps per second and the ratio, 3 interleaved rounds (median).
 
 import argparse
 import ast
+import dataclasses
 import os
 import statistics
 import time
@@ -29,11 +31,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from kgen.rl import DQNAgent, recipes  # noqa: E402
+from kgen import recipes  # noqa: E402
+from kgen.recipes.rl import EVAL_SEED  # noqa: E402 - the cards' reset seeds
+from kgen.rl import DQNAgent  # noqa: E402
 from kgen.rl.evaluation import run_episodes  # noqa: E402
 
 EVAL_EPISODES = 20
-EVAL_SEED = recipes.EVAL_SEED  # the cards' reset seeds
+ALGORITHMS = ("dqn", "reinforce")  # the RL recipe families (`kgen train dqn|reinforce`)
 
 # rl-baselines3-zoo hyperparams/dqn.yml
 ZOO_DQN = {
@@ -73,7 +77,9 @@ def sb3_returns(model, env_id):
 
 
 def train_kgen(algo, env_id, steps, seed, overrides):
-    agent, steps = recipes.build_agent(algo, env_id, steps, seed, overrides)
+    recipe = dataclasses.replace(recipes.recipe_class(algo, env_id)(seed=seed), env_steps=steps, **overrides)
+    agent = recipe.build(None)
+    recipe.compile(agent, None)  # Adam, learning rate decaying linearly to 0 over `steps`, as the preset's
     started = time.perf_counter()
     agent.fit(env_steps=steps, verbose=0, log_interval=steps)
     elapsed = time.perf_counter() - started
@@ -89,7 +95,7 @@ def train_sb3(sb3, env_id, steps, seed):
 
 
 def training(args):
-    steps = args.steps or recipes.recipe(args.algo, args.env)["env_steps"]
+    steps = args.steps or recipes.recipe_class(args.algo, args.env)().env_steps
     sb3 = None if args.no_sb3 or args.algo != "dqn" else _sb3()
     if sb3 is None and not args.no_sb3 and args.algo == "dqn":
         print("stable-baselines3 is not importable: kgen rows only")
@@ -157,7 +163,7 @@ def throughput(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--throughput", action="store_true")
-    parser.add_argument("--algo", choices=tuple(recipes.ALGORITHMS), default="dqn")
+    parser.add_argument("--algo", choices=[f for f in recipes.families() if f in ALGORITHMS], default="dqn")
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("--steps", type=int, default=None, help="environment steps (default: the recipe's)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -165,7 +171,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds")
     parser.add_argument("--no-sb3", action="store_true")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="replace one of the recipe's agent arguments, e.g. --set batch_size=64 (repeatable)")
+                        help="replace one of the recipe's fields (agent arguments), e.g. --set batch_size=64 (repeatable)")
     args = parser.parse_args()
     args.overrides = {name: ast.literal_eval(value) for name, value in (item.split("=", 1) for item in args.set)}
     if args.threshold is None:

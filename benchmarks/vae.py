@@ -29,7 +29,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from vae_reference import ReferenceVAE, keras_io_parts  # noqa: E402
 
-from kgen import datasets, evaluation, training  # noqa: E402
+from kgen import datasets  # noqa: E402
+from kgen.eval import scores as eval_scores  # noqa: E402
+from kgen.recipes import ImageData, VAEFashionMNIST  # noqa: E402
 
 
 def speed(args):
@@ -42,9 +44,10 @@ def speed(args):
     x = x[: args.images]
     reference = ReferenceVAE(args.latent_dim)
     reference.compile(optimizer=keras.optimizers.Adam())
-    preset = training.build_vae(args.latent_dim)
+    recipe = VAEFashionMNIST(latent_dim=args.latent_dim)
+    preset = recipe.build(None)
     preset.compile()
-    preset_xla = training.build_vae(args.latent_dim)
+    preset_xla = recipe.build(None)
     preset_xla.compile(jit_compile=True)
     same_network = VAE(*keras_io_parts(args.latent_dim), args.latent_dim)
     same_network.compile()
@@ -75,7 +78,7 @@ def speed(args):
 
 def quality(args):
     x_train, _ = datasets.load_fashion_mnist("train")
-    x_test = evaluation.binarized_test_split(limit=args.limit)
+    x_test = datasets.binarize(datasets.load_fashion_mnist("test")[0][: args.limit], seed=0)
     keras.utils.set_random_seed(args.seed)
     binarized = (
         tf.data.Dataset.from_tensor_slices(x_train)
@@ -92,9 +95,11 @@ def quality(args):
     reference_nll = -reference.log_likelihood(x_test, num_samples=args.num_samples)
 
     start = time.perf_counter()
-    vae = training.fit_vae(x_train, epochs=args.epochs, latent_dim=args.latent_dim, seed=args.seed, verbose=2)
+    recipe = VAEFashionMNIST(epochs=args.epochs, latent_dim=args.latent_dim, seed=args.seed)
+    vae = recipe.build(None)
+    recipe.fit(vae, ImageData(x_train), verbose=2)
     kgen_minutes = (time.perf_counter() - start) / 60
-    scores = evaluation.vae_scores(vae, x_test, num_samples=args.num_samples)
+    scores = eval_scores.vae_scores(vae, x_test, num_samples=args.num_samples)
     nll = scores[f"test_nll_iwae_k{args.num_samples}"]
     print(f"{len(x_test)} binarized test images, IWAE k={args.num_samples}, {args.epochs} epochs, "
           f"latent {args.latent_dim}")
@@ -112,14 +117,14 @@ def main():
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--latent-dim", type=int, default=training.VAE_LATENT_DIM)
+    parser.add_argument("--latent-dim", type=int, default=VAEFashionMNIST().latent_dim)
     parser.add_argument("--images", type=int, default=60000, help="training images for the speed run")
     parser.add_argument("--num-samples", type=int, default=1000)
     parser.add_argument("--limit", type=int, default=None, help="score only the first N test images")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if args.quality:
-        args.epochs = args.epochs or training.VAE_EPOCHS
+        args.epochs = args.epochs or VAEFashionMNIST().epochs
         quality(args)
     else:
         args.epochs = args.epochs or 5

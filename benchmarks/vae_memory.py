@@ -15,7 +15,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from kgen import evaluation  # noqa: E402
+from kgen import datasets  # noqa: E402
 from kgen.models import VAE  # noqa: E402
 
 
@@ -30,7 +30,7 @@ def main():
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
     vae = VAE.from_preset(args.preset)
-    x = evaluation.binarized_test_split(limit=args.limit)
+    x = datasets.binarize(datasets.load_fashion_mnist("test")[0][: args.limit], seed=0)
     before = peak_rss_gb()
     start = time.perf_counter()
     log_likelihood = vae.log_likelihood(x, num_samples=args.num_samples)

@@ -5,7 +5,8 @@
 BigGAN's truncation trick resamples every latent coordinate until |z_i| <= t.
 Smaller t gives more typical images (the classifier is surer of each) and less
 variety (the set drifts away from the data). Prints, per threshold, the Frechet
-distance of 10,000 samples to the test images and the classifier score, and
+distance of 10,000 samples to the test images and the classifier score (both on
+the `fashion_mnist_classifier` preset's features and probabilities), and
 draws one row of samples (the same latent seeds) per threshold. A conditional
 GAN samples the classes in turn, and a self-conditioned one keeps the clusters
 of the untruncated latents at every threshold, so only truncation changes down
@@ -27,6 +28,7 @@ parser.add_argument("--out", default="out/gan_truncation.png")
 args = parser.parse_args()
 
 gan = kgen.models.GAN.from_preset(args.preset)
+classifier = kgen.models.Classifier.from_preset("fashion_mnist_classifier")  # features and class probabilities
 x_test, _ = kgen.datasets.load_fashion_mnist("test")
 untruncated = gan.sample_latent(args.samples, seed=0)
 labels = None
@@ -39,8 +41,8 @@ print(f"{'truncation':>10} {'FD':>7} {'score':>6}  ({args.samples} samples, seed
 for t in args.thresholds:
     truncation = t or None
     samples = gan.generate(z=gan.sample_latent(args.samples, seed=0, truncation=truncation), labels=labels)
-    fd = metrics.frechet_distance(samples, x_test[: args.samples])
-    score, _ = metrics.classifier_score(samples)
+    fd = metrics.frechet_distance(samples, x_test[: args.samples], classifier)
+    score, _ = metrics.classifier_score(samples, classifier)
     print(f"{t:>10} {fd:7.2f} {score:6.2f}")
     rows.append(samples[:12])
 print(plot.image_grid(np.concatenate(rows), args.out, nrow=12))

@@ -28,6 +28,7 @@ args = parser.parse_args()
 
 x_train, y_train = datasets.load_fashion_mnist("train")
 x_test, _ = datasets.load_fashion_mnist("test")
+classifier = kgen.models.Classifier.from_preset("fashion_mnist_classifier")  # the FD's feature model
 x_train, y_train = x_train[: args.limit], y_train[: args.limit]
 
 labels, num_classes, prior = (y_train, 10, None) if args.conditional else (None, None, None)
@@ -51,7 +52,7 @@ gan.fit(
     batch_size=128,
     callbacks=[
         callbacks.SampleGrid(os.path.join(args.out, "epoch_{epoch:03d}.png")),  # classes cycle when conditional
-        callbacks.FrechetDistance(x_test[:2000], num_samples=2000),
+        callbacks.FrechetDistance(x_test[:2000], classifier, num_samples=2000),
         callbacks.DivergenceGuard(),
     ],
 )

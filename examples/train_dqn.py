@@ -5,17 +5,18 @@
 The agent is a keras.Model: `compile()` sets the optimizer, `fit(env_steps=...)`
 runs the environment and returns a Keras History whose `episode_return` is
 plotted to OUT/curve.png. The hyperparameters and learning-rate schedule are
-those of the `dqn_cartpole` preset (kgen.rl.recipes).
+those of the `dqn_cartpole` preset (`kgen.recipes.DQNCartPole`; `--env Acrobot-v1`
+uses `kgen.recipes.DQNAcrobot`'s).
 """
 
 import argparse
+import dataclasses
 import os
 
 import keras
 
 import kgen
-from kgen import plot
-from kgen.rl import recipes
+from kgen import plot, recipes
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--env", default="CartPole-v1")
@@ -25,16 +26,20 @@ parser.add_argument("--out", default="out/dqn")
 args = parser.parse_args()
 
 os.makedirs(args.out, exist_ok=True)
-agent, steps = recipes.build_agent("dqn", args.env, args.steps, seed=args.seed)
+recipe = recipes.recipe_class("dqn", args.env)(seed=args.seed)
+if args.steps:
+    recipe = dataclasses.replace(recipe, env_steps=args.steps)
+agent = recipe.build(None)
+recipe.compile(agent, None)  # Adam, learning rate decaying linearly to 0 over the run
 history = agent.fit(
-    env_steps=steps,
+    env_steps=recipe.env_steps,
     log_interval=1000,
     callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "log.csv"))],
     verbose=2,
 )
-mean, std = kgen.rl.evaluate_policy(agent, args.env, episodes=20, seed=recipes.EVAL_SEED)
+mean, std = kgen.rl.evaluate_policy(agent, args.env, episodes=20, seed=recipe.eval_seed)
 print(f"{args.env}: {mean:.1f} +/- {std:.1f} over 20 deterministic episodes")
 print(plot.curves({"DQN": (history.history["env_steps"], history.history["episode_return"])},
                   os.path.join(args.out, "curve.png"), xlabel="environment steps",
                   ylabel="mean return of the last 10 episodes", title=f"DQN on {args.env}, seed {args.seed}"))
-print(kgen.rl.record_episode(agent, args.env, os.path.join(args.out, "episode.gif"), seed=recipes.EVAL_SEED))
+print(kgen.rl.record_episode(agent, args.env, os.path.join(args.out, "episode.gif"), seed=recipe.eval_seed))

@@ -8,11 +8,12 @@ learns fastest. Writes the three training curves to OUT/curves.png.
 """
 
 import argparse
+import dataclasses
 import os
 
 import kgen
 from kgen import plot
-from kgen.rl import recipes
+from kgen.recipes import ReinforceCartPole
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=200_000)
@@ -22,9 +23,11 @@ args = parser.parse_args()
 
 curves = {}
 for baseline in ("value", "mean", None):
-    agent, _ = recipes.build_agent("reinforce", "CartPole-v1", args.steps, args.seed, overrides={"baseline": baseline})
+    recipe = dataclasses.replace(ReinforceCartPole(seed=args.seed), env_steps=args.steps, baseline=baseline)
+    agent = recipe.build(None)
+    recipe.compile(agent, None)  # Adam, learning rate decaying linearly to 0 over the run
     history = agent.fit(env_steps=args.steps, log_interval=5000, verbose=0)
-    mean, std = kgen.rl.evaluate_policy(agent, "CartPole-v1", episodes=20, seed=recipes.EVAL_SEED)
+    mean, std = kgen.rl.evaluate_policy(agent, "CartPole-v1", episodes=20, seed=recipe.eval_seed)
     print(f"baseline={baseline}: final training return {history.history['episode_return'][-1]:.1f}, "
           f"evaluation {mean:.1f} +/- {std:.1f} (20 deterministic episodes)")
     curves[f"baseline={baseline}"] = (history.history["env_steps"], history.history["episode_return"])

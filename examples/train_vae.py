@@ -10,8 +10,9 @@ import argparse
 import os
 
 import kgen
-from kgen import datasets, evaluation, plot
+from kgen import datasets, plot
 from kgen.callbacks import KLWarmup
+from kgen.eval.scores import vae_scores
 from kgen.models import vae_networks as nets
 
 parser = argparse.ArgumentParser()
@@ -33,7 +34,7 @@ vae.compile()  # Adam(1e-3)
 vae.fit(x_train, epochs=args.epochs, batch_size=128, callbacks=[KLWarmup(epochs=1)])
 
 binary_test = datasets.binarize(x_test[:1000], seed=0)
-print(evaluation.vae_scores(vae, binary_test, num_samples=100))
+print(vae_scores(vae, binary_test, num_samples=100))
 
 os.makedirs(args.out, exist_ok=True)
 plot.image_grid(vae.sample(64, seed=0), os.path.join(args.out, "samples.png"), nrow=8)
