@@ -25,6 +25,13 @@ def hyperparameter(default, help, score=False):
     return dataclasses.field(default=default, metadata={"help": help, "score": score})
 
 
+def redefault(recipe, name, default):
+    """Field `name` of the recipe class `recipe` with another default (the same help): how a preset's
+    recipe states only what differs from the family's."""
+    field = {f.name: f for f in dataclasses.fields(recipe)}[name]
+    return dataclasses.field(default=default, metadata=field.metadata)
+
+
 def describe_schedule(learning_rate):
     """A learning rate or a Keras schedule in words, read from the object."""
     if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):

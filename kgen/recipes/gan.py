@@ -11,7 +11,7 @@ from kgen.core.validation import check_int, check_number, fail
 from kgen.eval import scores
 from kgen.ops.clustering import cluster_labels
 from kgen.ops.sampling import classes_in_turn
-from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter
+from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter, redefault
 from kgen.recipes.data import FEATURES_PRESET, ImageData, feature_model
 from kgen.viz.images import image_grid, interpolation_strip
 from kgen.viz.neighbors import nearest_neighbor_grid
@@ -62,6 +62,8 @@ class DCGANFashionMNIST(Recipe):
             check_number("ema", self.ema, minimum=0.0, maximum=1.0, low_open=True, high_open=True)
         if self.clusters is not None:
             check_int("clusters", self.clusters, minimum=2)
+            if self.conditional:
+                fail("clusters", self.clusters, "None: this recipe conditions on the class labels")
 
     def load_data(self, data_dir=None, train_subset=None):
         return ImageData.fashion_mnist(data_dir, train_subset)
@@ -191,4 +193,4 @@ class CDCGANFashionMNIST(DCGANFashionMNIST):
     headline_metrics = ("fd_test", "classifier_score", "class_accuracy_mean")
     conditional = True
 
-    clusters: int = hyperparameter(None, "not used: the networks are conditioned on the class labels")
+    clusters: int = redefault(DCGANFashionMNIST, "clusters", None)

@@ -12,7 +12,7 @@ import keras
 
 from kgen.core.validation import check_int, check_number
 from kgen.eval import scores
-from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter
+from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter, redefault
 from kgen.rl.dqn import DQNAgent
 from kgen.rl.evaluation import record_episode
 from kgen.rl.reinforce import ReinforceAgent
@@ -153,7 +153,7 @@ class DQNCartPole(DQNRecipe):
     env_id = "CartPole-v1"
     summary = "Double DQN for gymnasium CartPole-v1, 256x256 MLP, trained 50,000 env steps"
 
-    learning_rate: float = hyperparameter(DQNAgent.default_learning_rate, "initial learning rate, decayed linearly to 0")
+    learning_rate: float = redefault(DQNRecipe, "learning_rate", DQNAgent.default_learning_rate)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,16 +164,16 @@ class DQNAcrobot(DQNRecipe):
     env_id = "Acrobot-v1"
     summary = "Double DQN for gymnasium Acrobot-v1, 256x256 MLP, trained 100,000 env steps"
 
-    env_steps: int = hyperparameter(100_000, "environment steps to train for")
-    learning_rate: float = hyperparameter(6.3e-4, "initial learning rate, decayed linearly to 0")
-    gamma: float = hyperparameter(0.99, "discount factor")
-    buffer_size: int = hyperparameter(50_000, "replay buffer capacity")
-    learning_starts: int = hyperparameter(0, "env steps before learning")
-    train_freq: int = hyperparameter(4, "env steps between training rounds")
-    gradient_steps: int = hyperparameter(-1, "gradient steps per round (-1: as many as env steps)")
-    target_update_interval: int = hyperparameter(250, "gradient steps between target-network updates")
-    exploration_steps: int = hyperparameter(12_000, "env steps over which epsilon decays")
-    exploration_final_eps: float = hyperparameter(0.1, "final epsilon")
+    env_steps: int = redefault(DQNRecipe, "env_steps", 100_000)
+    learning_rate: float = redefault(DQNRecipe, "learning_rate", 6.3e-4)
+    gamma: float = redefault(DQNRecipe, "gamma", 0.99)
+    buffer_size: int = redefault(DQNRecipe, "buffer_size", 50_000)
+    learning_starts: int = redefault(DQNRecipe, "learning_starts", 0)
+    train_freq: int = redefault(DQNRecipe, "train_freq", 4)
+    gradient_steps: int = redefault(DQNRecipe, "gradient_steps", -1)
+    target_update_interval: int = redefault(DQNRecipe, "target_update_interval", 250)
+    exploration_steps: int = redefault(DQNRecipe, "exploration_steps", 12_000)
+    exploration_final_eps: float = redefault(DQNRecipe, "exploration_final_eps", 0.1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,8 +188,8 @@ class ReinforceCartPole(AgentRecipe):
     networks = "policy and value networks"
     summary = "REINFORCE with a learned value baseline for CartPole-v1, 64x64 MLPs, 200,000 env steps"
 
-    env_steps: int = hyperparameter(200_000, "environment steps to train for")
-    learning_rate: float = hyperparameter(3e-3, "initial learning rate, decayed linearly to 0")
+    env_steps: int = redefault(AgentRecipe, "env_steps", 200_000)
+    learning_rate: float = redefault(AgentRecipe, "learning_rate", 3e-3)
     hidden_units: tuple = hyperparameter((64, 64), "units of the policy and value networks' layers")
     batch_steps: int = hyperparameter(500, "environment steps per policy-gradient update")
     baseline: str = hyperparameter("value", "baseline: value (a learned V(s)), mean or none")
