@@ -1,18 +1,52 @@
 """Tests for kgen.estimators: score-function and pathwise gradients, the variance study.
 
-Statistical checks compare against closed forms with tolerances derived from the
-number of draws:
+Most statistical checks compare against closed forms with tolerances derived from
+the number of draws:
 
 - a mean of R iid estimates is accepted within 4 standard errors, SE = sqrt(var / R)
-  with the closed-form variance (two-sided alpha ~ 6e-5 per check);
+  with the closed-form variance (two-sided alpha ~ 6e-5 per check); the N = 2
+  leave-one-out test uses the sample standard deviation instead;
 - a sample variance s^2 of R iid values X is accepted within 5 standard deviations,
   using the exact fourth central moment: Var(s^2) = mu4 / R - sigma^4 (R - 3) / (R (R - 1)),
   where X, a mean of N iid per-sample terms, has mu4 = (m4 + 3 (N - 1) m2^2) / N^3.
   The per-sample moments m2, m4 come from `_moments` below, which expands the
   per-sample term as a polynomial in eps ~ N(0, 1) and uses E[eps^k] = (k - 1)!!.
 
-Each check is also shown to reject a deliberately wrong answer (biased estimator or
-wrong closed form), so the tolerances are not vacuous.
+The exceptions use fixed tolerances: the issue's bands in
+test_variance_study_reaches_the_issue_numbers, the variance ratios of the leave-one-out
+baseline test, the absolute tolerances of test_structures_variables_and_multivariate_distributions
+and the step function in test_score_function_on_discrete_and_non_differentiable_f
+(the Bernoulli gradients there use 5 standard errors plus 1e-3).
+
+These tests also show their checks rejecting a wrong answer, on the same data at the
+same tolerance:
+
+- test_per_sample_variances_and_power_against_wrong_forms: the means reject a gradient
+  5% off; the variances reject a closed form 10% off, and the score function's
+  variance also rejects its uncentred second moment;
+- test_variance_study_matches_closed_forms_statistically: the means reject a gradient
+  20% off; each variance rejects the closed form of the estimator it could be mistaken
+  for (the baseline estimator the plain score function's, as if the baseline were
+  ignored; the score function the pathwise one's, and the pathwise one the score function's);
+- test_leave_one_out_is_unbiased_where_the_including_self_mean_is_not: the mean check
+  rejects the biased including-self baseline;
+- test_leave_one_out_mean_baseline_matches_the_exact_baselines_variance: the 10% band
+  rejects the estimator without a baseline, the 1.7 reduction bar two equal variances;
+- test_closed_forms_against_quadrature: rejects the uncentred second moment;
+- test_number_baseline_and_callable_baseline_agree: a different baseline is told apart;
+- test_structures_variables_and_multivariate_distributions: rejects gradients filed
+  under the wrong key or position;
+- test_score_function_on_discrete_and_non_differentiable_f: the Bernoulli and step
+  checks reject a gradient 5% off.
+
+Not shown to reject a wrong answer: test_closed_forms_match_exact_moments (an exact
+comparison; the quadrature test cross-checks it independently) and
+test_variance_study_reaches_the_issue_numbers (at 100 repetitions its 4-standard-error
+means and fixed bands are too loose to reject a plausible wrong answer at small N; the
+estimators' means and variances are checked with power at 2000 repetitions in
+test_variance_study_matches_closed_forms_statistically). The remaining tests (seeding
+and reproducibility, the discrete-distribution error, the table and plot, bad input)
+make exact or behavioural checks with no tolerance to demonstrate.
 """
 
 import numpy as np
@@ -77,7 +111,7 @@ def _within(measured, expected, sd, k):
 @pytest.mark.parametrize("theta", [-1.5, 0.0, 0.5, 2.0, 3.0])
 def test_closed_forms_match_exact_moments(theta):
     # Gauss-Hermite-free check: expand the per-sample terms and take exact normal moments
-    study_forms = estimators._closed_forms(theta, (1,))
+    study_forms = estimators.closed_forms(theta, (1,))
     terms = _per_sample_terms(theta)
     for name in ("score_function", "pathwise", "baseline"):
         mean, m2, _ = _moments(terms[name])
@@ -100,12 +134,14 @@ def test_closed_forms_against_quadrature():
             "pathwise": 2 * z,
             "baseline": (z**2 - theta**2 - 1) * nodes,
         }
-        forms = estimators._closed_forms(theta, (1,))
+        forms = estimators.closed_forms(theta, (1,))
         for name, values in per_sample.items():
             mean = weights @ values
             var = weights @ (values - mean) ** 2
             assert mean == pytest.approx(2 * theta, abs=1e-9)
             assert forms[name + "_var_exact"][0] == pytest.approx(var, rel=1e-9)
+            # power: the raw second moment (mean not subtracted) is 4 theta^2 away
+            assert forms[name + "_var_exact"][0] != pytest.approx(weights @ values**2, rel=1e-9)
 
 
 # --------------------------------------------------------------------------- the lecture's numbers
@@ -152,13 +188,26 @@ def test_variance_study_matches_closed_forms_statistically(theta):
     reps, sizes = 2000, (10, 100, 1000)
     study = estimators.variance_study(theta=theta, sizes=sizes, reps=reps, seed=11)
     terms = _per_sample_terms(theta)
+    per_sample_var = {name: _moments(poly)[1] for name, poly in terms.items()}
+    # the estimator each one could be mistaken for (for the baseline estimator: the
+    # plain score function, as if the baseline had been ignored)
+    mistaken_for = {
+        "score_function": "pathwise", "pathwise": "score_function", "baseline": "score_function",
+    }
     for prefix in ("score_function", "pathwise", "baseline"):
         _, m2, m4 = _moments(terms[prefix])
         for i, n in enumerate(sizes):
             se = np.sqrt(m2 / n / reps)
-            assert _within(study[prefix + "_mean"][i], 2 * theta, se, 4), (prefix, n)
+            mean = study[prefix + "_mean"][i]
+            assert _within(mean, 2 * theta, se, 4), (prefix, n)
+            # power: a gradient 20% off either way is rejected
+            for wrong in (0.8 * 2 * theta, 1.2 * 2 * theta):
+                assert not _within(mean, wrong, se, 4), (prefix, n, wrong)
             sd = np.sqrt(_var_of_sample_variance(m2, m4, n, reps))
-            assert _within(study[prefix + "_var"][i], m2 / n, sd, 5), (prefix, n)
+            var = study[prefix + "_var"][i]
+            assert _within(var, m2 / n, sd, 5), (prefix, n)
+            # power: the other estimator's closed form is rejected
+            assert not _within(var, per_sample_var[mistaken_for[prefix]] / n, sd, 5), (prefix, n)
             assert study[prefix + "_var_exact"][i] == pytest.approx(m2 / n)
 
 
@@ -185,7 +234,11 @@ def test_per_sample_variances_and_power_against_wrong_forms(theta):
     }
     for name, values in runs.items():
         _, m2, m4 = _moments(terms[name])
-        assert _within(values.mean(), 2 * theta, np.sqrt(m2 / reps), 4), name
+        se = np.sqrt(m2 / reps)
+        assert _within(values.mean(), 2 * theta, se, 4), name
+        # a gradient 5% off would be rejected
+        assert not _within(values.mean(), 1.05 * 2 * theta, se, 4), name
+        assert not _within(values.mean(), 0.95 * 2 * theta, se, 4), name
         sd = np.sqrt(_var_of_sample_variance(m2, m4, 1, reps))
         var = values.var(ddof=1)
         assert _within(var, m2, sd, 5), (name, var, m2)
@@ -197,7 +250,8 @@ def test_per_sample_variances_and_power_against_wrong_forms(theta):
     assert not _within(runs["score_function"].var(ddof=1), m2 + 4 * theta**2, sd, 5)
 
 
-def test_leave_one_out_mean_baseline_is_unbiased_and_close_to_exact_baseline():
+def test_leave_one_out_mean_baseline_matches_the_exact_baselines_variance():
+    # (unbiasedness is the next test's subject)
     reps = 100
     for n in (100, 1000, 10000):
         thetas = tf.fill([reps], 2.0)
@@ -211,6 +265,10 @@ def test_leave_one_out_mean_baseline_is_unbiased_and_close_to_exact_baseline():
         # same draws: the leave-one-out baseline's variance within 10% of b = E[f]'s
         assert abs(loo.var(ddof=1) / exact.var(ddof=1) - 1) <= 0.10, n
         assert plain.var(ddof=1) / loo.var(ddof=1) >= 1.7, n
+        # power: the 10% band rejects no baseline at all, and the 1.7 bar rejects a
+        # "reduction" between two estimators of equal variance
+        assert abs(plain.var(ddof=1) / exact.var(ddof=1) - 1) > 0.10, n
+        assert exact.var(ddof=1) / loo.var(ddof=1) < 1.7, n
 
 
 def test_leave_one_out_is_unbiased_where_the_including_self_mean_is_not():
@@ -232,6 +290,10 @@ def test_number_baseline_and_callable_baseline_agree():
     b = estimators.score_function_gradient(
         tf.square, normal, theta, 64, baseline=lambda t: t**2 + 1, seed=1)
     np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-5)
+    # power: the comparison tells baselines apart (an ignored baseline would pass vacuously)
+    c = estimators.score_function_gradient(tf.square, normal, theta, 64, baseline=4.0, seed=1)
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(a.numpy(), c.numpy(), rtol=1e-5, atol=1e-5)
 
 
 # --------------------------------------------------------------------------- general use
@@ -256,11 +318,19 @@ def test_structures_variables_and_multivariate_distributions():
     score = estimators.score_function_gradient(f, dist, params, 200_000, baseline="mean", seed=0)
     np.testing.assert_allclose(score["loc"].numpy(), 2 * loc.numpy(), atol=0.3)
     np.testing.assert_allclose(score["scale"].numpy(), 2 * scale.numpy(), atol=0.3)
+    # power: gradients filed under the wrong key fail the same checks
+    for grads, atol in ((path, 0.05), (score, 0.3)):
+        with pytest.raises(AssertionError):
+            np.testing.assert_allclose(grads["loc"].numpy(), 2 * scale.numpy(), atol=atol)
+        with pytest.raises(AssertionError):
+            np.testing.assert_allclose(grads["scale"].numpy(), 2 * loc.numpy(), atol=atol)
 
     listed = estimators.pathwise_gradient(
         lambda z: tf.square(z), lambda p: tfd.Normal(p[0], p[1]), [2.0, 1.0], 100_000, seed=0)
     assert isinstance(listed, list) and len(listed) == 2
     np.testing.assert_allclose([g.numpy() for g in listed], [4.0, 2.0], atol=0.05)
+    with pytest.raises(AssertionError):  # power: the two positions swapped
+        np.testing.assert_allclose([g.numpy() for g in listed], [2.0, 4.0], atol=0.05)
     single = estimators.pathwise_gradient(tf.square, normal, 2.0, 1000, seed=0)
     assert tf.is_tensor(single) and single.shape == ()
 
@@ -278,6 +348,8 @@ def test_score_function_on_discrete_and_non_differentiable_f():
     # 5 standard errors, plus 1e-3 for the leave-one-out baseline's O(1/n) wobble
     se = np.sqrt(p * (1 - p) * (1 - 2 * p) ** 2 / n)
     assert np.all(np.abs(grad - p * (1 - p)) <= 5 * se + 1e-3), (grad, p * (1 - p))
+    for wrong in (0.95 * p * (1 - p), 1.05 * p * (1 - p)):  # power: 5% off, every logit
+        assert np.all(np.abs(grad - wrong) > 5 * se + 1e-3), (grad, wrong)
 
     # f = 1[z > 0] is not differentiable: d/dtheta P(z > 0) = phi(theta) for z ~ N(theta, 1)
     theta = tf.constant(0.5)
@@ -285,6 +357,7 @@ def test_score_function_on_discrete_and_non_differentiable_f():
         lambda z: tf.cast(z > 0, tf.float32), normal, theta, 200_000, baseline="mean", seed=0)
     phi = np.exp(-0.5 * 0.25) / np.sqrt(2 * np.pi)
     assert abs(float(step) - phi) < 0.01
+    assert abs(float(step) - 0.95 * phi) >= 0.01 and abs(float(step) - 1.05 * phi) >= 0.01
     # pathwise differentiates through the step and gets 0: the wrong answer, as documented
     zero = estimators.pathwise_gradient(
         lambda z: tf.cast(z > 0, tf.float32), normal, theta, 1000, seed=0)

@@ -7,10 +7,27 @@ dependency, so the tests compute the statistics themselves):
   positive probability, p-value Q(df / 2, stat / 2) = `tf.math.igammac` with
   df = categories - 1;
 - Kolmogorov-Smirnov: D = sup |F_n - F|, p-value from the asymptotic Kolmogorov
-  distribution P(sqrt(n) D > x) = 2 sum_k (-1)^(k-1) exp(-2 k^2 x^2).
+  distribution P(sqrt(n) D > x) = 2 sum_k (-1)^(k-1) exp(-2 k^2 x^2); the two-sample
+  version uses sqrt(n m / (n + m)) D.
 
-Each test also checks that a slightly wrong distribution is rejected on the same
-draws, so the tests can fail.
+The hashed-uniform test instead compares a 20-bin chi-square statistic on 40,000 and
+10,000 values with 43.8, its critical value at p = 0.001 for 19 degrees of freedom.
+
+Every goodness-of-fit check also shows that a slightly wrong distribution is rejected
+on the same draws at the same significance, so the tests can fail: Bernoulli and
+categorical probabilities off by 0.01 (every column and row of the batched cases), a
+normal mean shifted by 0.05 and an exponential rate 3% off, the empirical quantile's
+counts off by 0.01 and its two-sample comparison against a mean shifted by 0.03, the
+truncated normal shifted by 0.03, and for hashed_uniform the values raised to the
+power 1.05 and, for small integers, their raw float32 bits taken as the uniform.
+
+The lerp/slerp tests compare with exact values. Two of them also show a plausible
+wrong path failing: in test_slerp_unit_sphere_constant_speed_and_classic_formula lerp's
+chord dips inside the sphere and normalised lerp fails the equal-angle assertion; in
+test_slerp_norm_interpolates_linearly the classic formula applied to unnormalised
+vectors fails the linear-norm assertion. The other slerp tests (parallel, antiparallel
+and zero endpoints; float32 under tf.function) and the remaining checks (exact edge
+values, shapes, dtypes, seeding, tracing, errors) have no such check.
 """
 
 import numpy as np
@@ -80,7 +97,9 @@ def test_bernoulli_from_uniform_frequencies():
     batch = sampling.bernoulli_from_uniform(uniforms(shape=(N_DRAWS, 3)), p)
     assert batch.shape == (N_DRAWS, 3)
     for j in range(3):
-        assert chi_square_pvalue(np.bincount(batch[:, j], minlength=2), [1 - p[j], p[j]]) > ALPHA
+        column = np.bincount(batch[:, j], minlength=2)
+        assert chi_square_pvalue(column, [1 - p[j], p[j]]) > ALPHA
+        assert chi_square_pvalue(column, [0.99 - p[j], p[j] + 0.01]) < ALPHA  # power
     # edge probabilities
     assert sampling.bernoulli_from_uniform(u, 0.0).sum() == 0
     assert sampling.bernoulli_from_uniform(u, 1.0).sum() == u.size
@@ -104,8 +123,11 @@ def test_categorical_from_uniform_batched_probs():
     probs = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
     z = sampling.categorical_from_uniform(uniforms(shape=(N_DRAWS, 2)), probs)
     assert z.shape == (N_DRAWS, 2)
+    wrong = np.array([[0.49, 0.51, 0.0], [0.21, 0.29, 0.5]])  # power: off by 0.01
     for row in range(2):
-        assert chi_square_pvalue(np.bincount(z[:, row], minlength=3), probs[row]) > ALPHA
+        counts = np.bincount(z[:, row], minlength=3)
+        assert chi_square_pvalue(counts, probs[row]) > ALPHA
+        assert chi_square_pvalue(counts, wrong[row]) < ALPHA
     one_each = sampling.categorical_from_uniform(np.array([0.6, 0.6]), probs)
     np.testing.assert_array_equal(one_each, [1, 2])
 
@@ -129,6 +151,7 @@ def test_empirical_inverse_cdf():
     assert set(np.unique(draws)) == {1.0, 2.0, 3.0, 4.0}
     counts = np.array([(draws == v).sum() for v in (1.0, 2.0, 3.0, 4.0)])
     assert chi_square_pvalue(counts, [0.25] * 4) > ALPHA
+    assert chi_square_pvalue(counts, [0.26, 0.24, 0.25, 0.25]) < ALPHA  # power
     np.testing.assert_array_equal(quantile(np.array([0.0, 0.25, 0.26, 1.0])), [1, 1, 2, 4])
 
     rng = np.random.default_rng(3)
@@ -226,6 +249,11 @@ def test_slerp_unit_sphere_constant_speed_and_classic_formula():
     np.testing.assert_allclose(path, classic, atol=1e-10)
     lerped = sampling.lerp(z0, z1, steps=9)  # lerp cuts inside the sphere
     assert np.all(np.linalg.norm(lerped[:, 4], axis=-1) < 0.999)
+    # normalised lerp stays on the sphere but at uneven speed: the equal-angle check rejects it
+    nlerp = lerped / np.linalg.norm(lerped, axis=-1, keepdims=True)
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(_angle(nlerp[:, :-1], nlerp[:, 1:]),
+                                   np.broadcast_to(_angle(z0, z1)[:, None] / 8, (8, 8)), atol=1e-7)
 
 
 def test_slerp_norm_interpolates_linearly():
@@ -238,6 +266,13 @@ def test_slerp_norm_interpolates_linearly():
         z1, axis=-1)[:, None]
     np.testing.assert_allclose(np.linalg.norm(path, axis=-1), expected, rtol=1e-10)
     np.testing.assert_allclose(path[:, -1], z1, atol=1e-10)
+    # the classic formula applied to the unnormalised vectors fails the same norm check
+    omega = _angle(z0, z1)[:, None, None]
+    tt = t[None, :, None]
+    classic = (np.sin((1 - tt) * omega) * z0[:, None] + np.sin(tt * omega) * z1[:, None]) / np.sin(
+        omega)
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(np.linalg.norm(classic, axis=-1), expected, rtol=1e-10)
 
 
 def test_slerp_parallel_antiparallel_and_zero():
@@ -358,9 +393,13 @@ def test_hashed_uniform_is_uniform_and_a_function_of_each_row():
     u = hashed_uniform(rows)
     assert u.dtype == np.float64 and u.min() >= 0.0 and u.max() < 1.0
     assert chi_square_uniform(u) < 43.8  # 19 degrees of freedom, p = 0.001
+    assert chi_square_uniform(u**1.05) >= 43.8  # power: slightly non-uniform is rejected
     np.testing.assert_array_equal(hashed_uniform(rows[10:20]), u[10:20])
     # consecutive small integers, whose float32 bits differ in few places, still spread over [0, 1)
     tiny = hashed_uniform(np.arange(10_000, dtype=np.float32).reshape(-1, 1))
     assert chi_square_uniform(tiny) < 43.8
+    # power: their raw float32 bits as the uniform (no mixing) bunch up and are rejected
+    raw_bits = np.arange(10_000, dtype=np.float32).view(np.uint32) / 2.0**32
+    assert chi_square_uniform(raw_bits) >= 43.8
     with pytest.raises(KgenValueError, match=r"rows must be a numeric array of shape \(n, d\)"):
         hashed_uniform(np.zeros(3))
