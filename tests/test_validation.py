@@ -31,3 +31,13 @@ def test_check_choice_and_finite():
 def test_errors_are_builtin_subclasses():
     assert issubclass(KgenValueError, ValueError) and issubclass(KgenValueError, KgenError)
     assert issubclass(KgenTypeError, TypeError)
+
+
+def test_install_hints_name_what_provides_the_package():
+    from kgen.core.optional import require
+    from kgen.errors import MissingDependencyError
+
+    with pytest.raises(MissingDependencyError, match=r"pip install 'kgen\[rl\]'"):
+        require("no_such_module_kgen", "Reinforcement learning", extra="rl")
+    with pytest.raises(MissingDependencyError, match=r"Loading a preset needs the 'no_such_hub' package.*pip install 'no-such-hub'"):
+        require("no_such_hub", "Loading a preset", package="no-such-hub")
