@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from kgen.core.errors import KgenError
+from kgen.recipes.base import cli_flag, cli_words
 from kgen.version import __version__
 
 
@@ -111,12 +112,11 @@ def cmd_interpolate(args):
     print(plot.interpolation_strip(np.asarray(strip), args.out))
 
 
-def _recipe_flags(parser, recipes, score_only=False):
-    """Add a flag per field of `recipes` (which share their fields); the help shows each one's default."""
-    from kgen.recipes.base import cli_flag, cli_words
-
+def _recipe_flags(parser, recipes, names=None):
+    """Add a flag per field of `recipes` (which share their fields; only `names` when given);
+    the help shows each one's default."""
     for field in dataclasses.fields(recipes[0]):
-        if score_only and not field.metadata["score"]:
+        if names is not None and field.name not in names:
             continue
         defaults = [" ".join(cli_words(getattr(recipe(), field.name))) for recipe in recipes]
         if len(recipes) > 1:
@@ -154,6 +154,14 @@ def cmd_train(args):
     print(f"preset written to {args.out}")
 
 
+def _score_fields():
+    """The recipe fields `kgen eval` may override (marked score=True), each with a recipe that has it."""
+    from kgen import recipes
+
+    return {field.name: recipe for recipe in recipes.RECIPES.values()
+            for field in dataclasses.fields(recipe) if field.metadata["score"]}
+
+
 def _recipe_of(preset, model):
     """The recipe that scores a preset: its registered recipe, the one its metadata records, or
     the first recipe that accepts its model."""
@@ -174,7 +182,12 @@ def _recipe_of(preset, model):
 def cmd_eval(args):
     model = _load_model(args.preset)
     recipe = _recipe_of(args.preset, model)
-    recipe = dataclasses.replace(recipe, **_overrides(args, type(recipe)))
+    overrides = _overrides(args, type(recipe))
+    ignored = sorted(set(vars(args)) & set(_score_fields()) - set(overrides))
+    if ignored:
+        raise KgenError(f"{', '.join(cli_flag(name) for name in ignored)} does not apply to the {recipe.name} "
+                        f"recipe that scores {args.preset!r}.")
+    recipe = dataclasses.replace(recipe, **overrides)
     data = recipe.load_data(args.data_dir)
     recipe.compile(model, data)
     scores = recipe.score(model, data, limit=args.limit)
@@ -264,17 +277,21 @@ def build_parser():
                            + f" (default {classes[0].env_id})")
         _recipe_flags(p, classes)
         p.add_argument("--out", required=True, help="preset folder to write")
-        p.add_argument("--data-dir", default=None, help="folder with the Fashion-MNIST IDX files")
-        p.add_argument("--train-subset", type=int, default=None, help="train on the first N training examples")
-        p.add_argument("--limit", type=int, default=None, help="score on the first N test images (or episodes)")
+        if hasattr(classes[0], "env_id"):
+            p.set_defaults(data_dir=None, train_subset=None)
+            p.add_argument("--limit", type=int, default=None, help="score over the first N of its episodes")
+        else:
+            p.add_argument("--data-dir", default=None, help="folder with the Fashion-MNIST IDX files")
+            p.add_argument("--train-subset", type=int, default=None, help="train on the first N training images")
+            p.add_argument("--limit", type=int, default=None, help="score on the first N test images")
         p.set_defaults(run=cmd_train)
 
     p = commands.add_parser("eval", help="score a preset by its recipe, as its model card does")
     p.add_argument("preset")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--limit", type=int, default=None, help="score on the first N test images (or episodes)")
-    _recipe_flags(p, [recipes.VAEFashionMNIST], score_only=True)
-    _recipe_flags(p, [recipes.DQNCartPole], score_only=True)
+    for name, recipe in _score_fields().items():
+        _recipe_flags(p, [recipe], names={name})
     p.set_defaults(run=cmd_eval)
 
     p = commands.add_parser("card", help="rewrite a registered preset's model card from its recipe")

@@ -120,3 +120,10 @@ def test_score_measures_every_number_its_card_states(name, fashion_mnist_test):
     assert set(measured) == set(stated)
     wrong = {k: (measured[k], stated[k]) for k in stated if not close(measured[k], stated[k])}
     assert not wrong, f"measured vs stated: {wrong}"
+
+
+def test_flags_that_do_not_apply_are_refused(capsys):
+    assert cli.main(["eval", "dcgan_fashion_mnist", "--eval-episodes", "3"]) == 1
+    assert "--eval-episodes does not apply to the DCGANFashionMNIST recipe" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["train", "dqn", "--train-subset", "5", "--out", "x"])
