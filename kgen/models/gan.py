@@ -19,7 +19,6 @@ from kgen.core.validation import (
     fail,
 )
 from kgen.models import inference
-from kgen.models.inference import InferenceCopy
 from kgen.ops import losses, sampling
 from kgen.presets.model import KgenModel
 
@@ -53,7 +52,7 @@ def sampling_network(generator):
     if not inference.covers(generator):
         return generator
     if generator not in _INFERENCE_COPIES:
-        _INFERENCE_COPIES[generator] = InferenceCopy(generator)
+        _INFERENCE_COPIES[generator] = inference.InferenceCopy(generator)
     return _INFERENCE_COPIES[generator].sync()
 
 

@@ -20,7 +20,6 @@ class ImageData:
         x_train: float32 (n, h, w, c) in [0, 1].
         y_train: int (n,) or None.
         x_test, y_test: the held-out split, or None when only training.
-        source: str, where the images came from (for the card).
         conditioning: int (n,) or None, the labels a conditional model trains on
             (classes, or cluster ids for self-conditioning), set by a recipe's `prepare`.
         class_prior: probabilities or None, the frequencies of the cluster ids.
@@ -30,7 +29,6 @@ class ImageData:
     y_train: np.ndarray = None
     x_test: np.ndarray = None
     y_test: np.ndarray = None
-    source: str = "arrays"
     conditioning: np.ndarray = None
     class_prior: np.ndarray = None
 
@@ -42,7 +40,7 @@ class ImageData:
         if train_subset is not None:
             train_subset = check_int("train_subset", train_subset, minimum=1, maximum=len(x_train))
             x_train, y_train = x_train[:train_subset], y_train[:train_subset]
-        return cls(x_train, y_train, x_test, y_test, source="fashion_mnist")
+        return cls(x_train, y_train, x_test, y_test)
 
     def test(self, limit=None):
         """The first `limit` test images and labels (all by default)."""
