@@ -158,3 +158,33 @@ def test_card_pictures_and_sections(saved, images):
     assert os.path.isfile(os.path.join(path, "grid.png"))
     with pytest.raises(PresetError, match="images\\['missing'\\] names nowhere.png"):
         model.save_to_preset(path, images={"missing": "nowhere.png"})
+
+
+@pytest.mark.parametrize("file, damage, message", [
+    ("config.json", lambda text: text[: len(text) // 2], "config.json is not valid JSON"),
+    ("config.json", lambda text: "[1, 2]", "config.json must hold a JSON object; it holds a list"),
+    ("config.json", lambda text: text.replace('"registered_name"', '"registered"'), "config.json is missing 'registered_name'"),
+    ("metadata.json", lambda text: "\xff{", "metadata.json is not valid JSON"),
+    ("metadata.json", lambda text: text.replace('"weights_sha256"', '"sha"'), "metadata.json is missing 'weights_sha256'"),
+    ("metadata.json", lambda text: text.replace(f'"kgen_version": "{kgen.__version__}"', '"kgen_version": "99.0.0"'),
+     "was written by kgen 99.0.0; this is kgen " + kgen.__version__.replace(".", r"\.")),
+    ("config.json", lambda text: text.replace('"filters": [', '"filters": ["x", '), "filters must be an integer"),
+    ("config.json", lambda text: text.replace('"dense_units": 8', '"dense_units": 9'), "does not hold a loadable Classifier"),
+])
+def test_damaged_preset_files_get_preset_errors(saved, file, damage, message):
+    _, path = saved
+    target = os.path.join(path, file)
+    text = open(target, encoding="utf-8").read()
+    with open(target, "w", encoding="utf-8") as f:
+        f.write(damage(text))
+    with pytest.raises(kgen.errors.KgenError, match=message):
+        Classifier.from_preset(path)
+
+
+def test_truncated_weights_are_refused(saved):
+    _, path = saved
+    weights = os.path.join(path, "model.weights.h5")
+    data = open(weights, "rb").read()
+    open(weights, "wb").write(data[: len(data) // 3])
+    with pytest.raises(ChecksumError, match="sha256"):
+        Classifier.from_preset(path)

@@ -19,6 +19,7 @@ import numpy as np
 from kgen.core import files
 from kgen.core.errors import ChecksumError, PresetError
 from kgen.presets.card import WEIGHTS_FILE, card_text
+from kgen.presets.jsonfile import read_json
 from kgen.presets.registry import METADATA_FILE
 from kgen.version import __version__
 
@@ -38,13 +39,31 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
+METADATA_KEYS = ("kgen_version", "class_name", "weights_sha256", "metrics")
+CONFIG_KEYS = ("registered_name", "config")
+
+
+def _version(text):
+    """"0.1.0" -> (0, 1, 0); None for what is not a dotted version."""
+    try:
+        return tuple(int(part) for part in str(text).split("."))
+    except ValueError:
+        return None
+
+
 def read_metadata(preset_dir):
-    """The parsed `metadata.json` of a preset folder."""
+    """The parsed `metadata.json` of a preset folder, checked: its keys, and that no newer kgen wrote it."""
     path = os.path.join(preset_dir, METADATA_FILE)
     if not os.path.isfile(path):
         raise PresetError(f"preset folder {preset_dir} has no {METADATA_FILE}; re-save it with save_to_preset.")
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    metadata = read_json(path, METADATA_KEYS)
+    written, running = _version(metadata["kgen_version"]), _version(__version__)
+    if written is None or written > running:
+        raise PresetError(
+            f"{path} was written by kgen {metadata['kgen_version']}; this is kgen {__version__}, which may not "
+            "read it correctly. Upgrade kgen (pip install -U kgen) to load this preset."
+        )
+    return metadata
 
 
 def verify_weights(preset_dir, metadata=None):

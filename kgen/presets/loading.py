@@ -8,13 +8,13 @@ A preset handle is one of:
   the Hugging Face cache, so ``HF_HUB_OFFLINE=1`` loads it from there.
 """
 
-import json
 import os
 
-from kgen.core.errors import KgenTypeError, PresetError, PresetNotFoundError
+from kgen.core.errors import KgenError, KgenTypeError, PresetError, PresetNotFoundError
 from kgen.presets.card import WEIGHTS_FILE
 from kgen.presets.hub import download
-from kgen.presets.io import CONFIG_FILE, read_metadata, verify_weights
+from kgen.presets.io import CONFIG_FILE, CONFIG_KEYS, read_metadata, verify_weights
+from kgen.presets.jsonfile import read_json
 from kgen.presets.registry import HF_PREFIX, PRESET_NAMES, REGISTRY
 
 
@@ -55,8 +55,7 @@ def load(cls, handle, load_weights=True):
     config_path = os.path.join(preset_dir, CONFIG_FILE)
     if not os.path.isfile(config_path):
         raise PresetError(f"preset {handle!r}: {preset_dir} has no {CONFIG_FILE}; it is not a kgen preset.")
-    with open(config_path, encoding="utf-8") as f:
-        config = json.load(f)
+    config = read_json(config_path, CONFIG_KEYS)
     stored = keras.saving.get_registered_object(config.get("registered_name", ""))
     if stored is None or not issubclass(stored, cls):
         raise PresetError(
@@ -65,7 +64,15 @@ def load(cls, handle, load_weights=True):
         )
     if load_weights:
         verify_weights(preset_dir, read_metadata(preset_dir))
-    model = keras.saving.deserialize_keras_object(config)
-    if load_weights:
-        model.load_weights(os.path.join(preset_dir, WEIGHTS_FILE))
+    try:
+        model = keras.saving.deserialize_keras_object(config)
+        if load_weights:
+            model.load_weights(os.path.join(preset_dir, WEIGHTS_FILE))
+    except KgenError:
+        raise
+    except Exception as error:  # Keras and h5py raise many kinds for a config or weights file that does not fit
+        raise PresetError(
+            f"preset {handle!r}: {preset_dir} does not hold a loadable {stored.__name__} ({type(error).__name__}: "
+            f"{error}); restore its files or re-save the preset."
+        ) from error
     return model

@@ -6,8 +6,9 @@ its recipe); the registry only names the presets and reads those files.
 
 import dataclasses
 import functools
-import json
 import os
+
+from kgen.presets.jsonfile import read_json
 
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "weights")
 HF_PREFIX = "hf://"
@@ -75,8 +76,7 @@ class PresetInfo:
 
 @functools.cache
 def _read_json(path, mtime):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    return read_json(path)
 
 
 def _local_metadata(folder):
