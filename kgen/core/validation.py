@@ -71,11 +71,43 @@ def check_choice(name, value, choices):
     return value
 
 
+def is_data_stream(x):
+    """Whether `fit`'s x is a stream Keras reads batch by batch (a tf.data.Dataset, a PyDataset or
+    an iterator), checked when the step is traced, rather than arrays checked up front."""
+    import keras
+    import tensorflow as tf
+
+    return isinstance(x, (tf.data.Dataset, keras.utils.PyDataset)) or hasattr(x, "__next__")
+
+
+def check_labels(name, labels, n, num_classes):
+    """n integer class labels in [0, num_classes), as int32 (n,)."""
+    array = as_numeric_array(name, labels, f"integer class labels in [0, {num_classes})")
+    if not np.issubdtype(array.dtype, np.integer):
+        fail(name, array, f"integer class labels in [0, {num_classes})", KgenTypeError)
+    if array.shape not in ((n,), (n, 1)):
+        fail(name, array, f"an array of {n} labels (one per image)")
+    if array.size and (array.min() < 0 or array.max() >= num_classes):
+        raise KgenValueError(
+            f"{name} must be class labels in [0, {num_classes}); got values in [{array.min()}, {array.max()}]."
+        )
+    return array.reshape(n).astype("int32")
+
+
+def as_numeric_array(name, value, expected="a numeric array"):
+    """`value` as a real-valued numpy array (ints, unsigned or floats; not bool, text or objects)."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):  # ragged nested lists
+        fail(name, value, expected + " (rectangular)", KgenTypeError)
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        fail(name, array if array.dtype != object else value, expected, KgenTypeError)
+    return array
+
+
 def check_finite(name, array):
     """An array with no NaN or infinity. Returns it as a numpy array."""
-    array = np.asarray(array)
-    if not np.issubdtype(array.dtype, np.number):
-        fail(name, array, "a numeric array", KgenTypeError)
+    array = as_numeric_array(name, array)
     if not np.all(np.isfinite(array)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise KgenValueError(
@@ -84,21 +116,19 @@ def check_finite(name, array):
     return array
 
 
-def check_images(name, images, image_shape=None, value_range=(0.0, 1.0)):
-    """A float batch of NHWC images, optionally of a given (H, W, C), within `value_range`.
-
-    Returns the batch as a float32 numpy array.
+def check_images(name, images, image_shape=None, value_range=(0.0, 1.0), min_count=1):
+    """A float batch of at least `min_count` NHWC images, optionally of a given (H, W, C), within
+    `value_range`. Returns the batch as a float32 numpy array.
     """
-    array = np.asarray(images)
-    if not np.issubdtype(array.dtype, np.number):
-        fail(name, array, "a numeric array of images", KgenTypeError)
-    array = array.astype("float32", copy=False)
+    array = as_numeric_array(name, images, "a numeric array of images").astype("float32", copy=False)
     if image_shape is not None:
         expected = f"a batch of images of shape (n, {', '.join(str(d) for d in image_shape)})"
         if array.ndim != len(image_shape) + 1 or tuple(array.shape[1:]) != tuple(image_shape):
             fail(name, array, expected)
     elif array.ndim != 4:
         fail(name, array, "a batch of NHWC images (4 dimensions)")
+    if len(array) < min_count:
+        fail(name, array, f"a batch of at least {min_count} image{'s' if min_count > 1 else ''}")
     check_finite(name, array)
     if value_range is not None and array.size:
         low, high = value_range

@@ -10,8 +10,8 @@ feature vectors works too. Nothing here loads a model itself.
 
 import numpy as np
 
-from kgen.core.errors import KgenTypeError
-from kgen.core.validation import check_choice, check_images, check_int, fail
+from kgen.core.errors import KgenTypeError, KgenValueError
+from kgen.core.validation import check_choice, check_finite, check_images, check_int, fail
 
 FEATURES_EXPECTED = (
     "a feature model: a kgen Classifier (e.g. kgen.models.Classifier.from_preset("
@@ -33,14 +33,17 @@ def _feature_function(features):
 def embed(images, features):
     """Feature vectors of images, float64 (n, d)."""
     images = check_images("images", images)
-    vectors = np.asarray(_feature_function(features)(images), dtype="float64")
+    vectors = check_finite("features(images)", _feature_function(features)(images)).astype("float64")
+    if len(vectors) != len(images):
+        fail("features", features, f"a feature model returning one vector per image ({len(images)}); "
+             f"it returned {len(vectors)}")
     return vectors.reshape(len(images), -1)
 
 
 def gaussian_statistics(vectors):
     """Mean and covariance (ddof=1) of feature vectors (n, d)."""
-    vectors = np.asarray(vectors, dtype="float64")
-    if vectors.ndim != 2 or len(vectors) < 2:
+    vectors = check_finite("vectors", vectors).astype("float64")
+    if vectors.ndim != 2 or len(vectors) < 2 or vectors.shape[1] < 1:
         fail("vectors", vectors, "an array of shape (n, d) with n >= 2")
     return vectors.mean(axis=0), np.cov(vectors, rowvar=False)
 
@@ -50,6 +53,21 @@ def _sqrtm_psd(matrix):
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
 
 
+def _check_statistics(mu1, sigma1, mu2, sigma2):
+    """Two means (d,) and covariances (d, d) of one dimension d, as float64 arrays."""
+    mu1 = check_finite("mu1", mu1).astype("float64")
+    if mu1.ndim != 1 or len(mu1) == 0:
+        fail("mu1", mu1, "a mean vector of shape (d,) with d >= 1")
+    d = len(mu1)
+    checked = [mu1]
+    for name, value, shape in (("sigma1", sigma1, (d, d)), ("mu2", mu2, (d,)), ("sigma2", sigma2, (d, d))):
+        array = check_finite(name, value).astype("float64")
+        if array.shape != shape:
+            fail(name, array, f"an array of shape {shape} (d = {d} from mu1)")
+        checked.append(array)
+    return checked
+
+
 def frechet_distance_from_statistics(mu1, sigma1, mu2, sigma2):
     """Frechet distance between two Gaussians N(mu1, sigma1) and N(mu2, sigma2).
 
@@ -57,9 +75,13 @@ def frechet_distance_from_statistics(mu1, sigma1, mu2, sigma2):
     with the matrix square roots from symmetric eigendecompositions, which stay
     real and stable for the rank-deficient covariances of small sample sets.
     """
-    root1 = _sqrtm_psd(np.asarray(sigma1, "float64"))
-    middle = _sqrtm_psd(root1 @ np.asarray(sigma2, "float64") @ root1)
-    difference = np.asarray(mu1, "float64") - np.asarray(mu2, "float64")
+    mu1, sigma1, mu2, sigma2 = _check_statistics(mu1, sigma1, mu2, sigma2)
+    try:
+        root1 = _sqrtm_psd(sigma1)
+        middle = _sqrtm_psd(root1 @ sigma2 @ root1)
+    except np.linalg.LinAlgError as error:  # e.g. entries so large that products overflow
+        raise KgenValueError(f"sigma1 and sigma2 must be covariance matrices numpy can decompose; {error}.") from error
+    difference = mu1 - mu2
     value = difference @ difference + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(middle)
     return float(max(value, 0.0))
 
@@ -84,6 +106,8 @@ def frechet_distance(a, b, features):
         Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a
         Local Nash Equilibrium", NeurIPS 2017.
     """
+    a = check_images("a", a, min_count=2)
+    b = check_images("b", b, a.shape[1:], min_count=2)
     return frechet_distance_from_statistics(
         *gaussian_statistics(embed(a, features)), *gaussian_statistics(embed(b, features))
     )

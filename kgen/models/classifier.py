@@ -5,7 +5,14 @@ import numpy as np
 
 from kgen.core.errors import KgenTypeError
 from kgen.core.serialization import serializable
-from kgen.core.validation import check_images, check_int, check_number, fail
+from kgen.core.validation import (
+    check_images,
+    check_int,
+    check_labels,
+    check_number,
+    fail,
+    is_data_stream,
+)
 from kgen.presets.model import KgenModel
 
 
@@ -93,6 +100,19 @@ class Classifier(KgenModel):
 
     def _check(self, images):
         return check_images("images", images, self.image_shape)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit` on images in [0, 1] and their class labels; arrays are checked up front.
+
+        Args:
+            x: float images (n, h, w, c) in [0, 1], or a tf.data.Dataset of (images, labels) batches.
+            y: int labels (n,) in [0, num_classes) when x is an array.
+            *args, **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
+        """
+        if not is_data_stream(x):
+            x = check_images("x", x, self.image_shape)
+            y = check_labels("y", y, len(x), self.num_classes)
+        return super().fit(x, y, *args, **kwargs)
 
     def features(self, images, batch_size=500):
         """Penultimate-layer features, float32 of shape (n, dense_units)."""

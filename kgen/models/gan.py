@@ -17,6 +17,7 @@ from kgen.core.validation import (
     check_int,
     check_number,
     fail,
+    is_data_stream,
 )
 from kgen.models import inference
 from kgen.ops import losses, sampling
@@ -376,7 +377,7 @@ class GAN(KgenModel):
         Returns:
             The Keras History, with d_loss, g_loss, d_real, d_fake (and gp).
         """
-        if isinstance(x, np.ndarray):
+        if not is_data_stream(x):
             x = check_images("x", x, self.image_shape)
             if y is None and self.num_classes is not None:  # class_prior is for sampling, not training
                 fail("y", y, f"class labels in [0, {self.num_classes}): the GAN is conditional; fit on (x, y)")

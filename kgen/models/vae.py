@@ -10,12 +10,14 @@ from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
+    as_numeric_array,
     check_choice,
     check_finite,
     check_images,
     check_int,
     check_number,
     fail,
+    is_data_stream,
 )
 from kgen.ops import losses, sampling
 from kgen.presets.model import KgenModel
@@ -236,9 +238,23 @@ class VAE(KgenModel):
 
     def _check_latents(self, z, name="z"):
         z = check_finite(name, z).astype("float32")
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            fail(name, z, f"an array of shape (n, {self.latent_dim})")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim or len(z) == 0:
+            fail(name, z, f"an array of shape (n, {self.latent_dim}) with n >= 1")
         return z
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit` on images (in [0, 1] for the Bernoulli likelihood); arrays are checked up front.
+
+        Args:
+            x: float images (n, h, w, c), or a tf.data.Dataset of image batches.
+            y: None (a VAE learns from the images alone).
+            *args, **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
+        """
+        if not is_data_stream(x):
+            x = self._check_images(x)
+        if y is not None:
+            fail("y", y, "None: a VAE trains on images alone")
+        return super().fit(x, None, *args, **kwargs)
 
     def encode(self, x):
         """The approximate posterior q(z|x): a TFP distribution, batch (n,), event (latent_dim,).
@@ -261,6 +277,8 @@ class VAE(KgenModel):
     def sample_latent(self, n, seed=None):
         """n latents from the prior, numpy (n, latent_dim); an int `seed` makes them reproducible."""
         n = check_int("n", n, minimum=1)
+        if seed is not None:
+            seed = check_int("seed", seed, minimum=0, maximum=seeds.MAX_SEED)
         return keras.ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=seed))
 
     def sample(self, n, seed=None):
@@ -286,7 +304,9 @@ class VAE(KgenModel):
         Returns:
             numpy (steps, h, w, c).
         """
-        means = keras.ops.convert_to_numpy(self.encode(np.stack([x0, x1])).mean())
+        x0 = self._check_images(np.expand_dims(as_numeric_array("x0", x0), 0), "x0")
+        x1 = self._check_images(np.expand_dims(as_numeric_array("x1", x1), 0), "x1")
+        means = keras.ops.convert_to_numpy(self.encode(np.concatenate([x0, x1])).mean())
         return self.interpolate_latent(means[0], means[1], steps=steps, method=method)
 
     def elbo(self, x, num_samples=1, batch_size=500, seed=0):

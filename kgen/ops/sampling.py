@@ -265,8 +265,8 @@ def _endpoints(z0, z1):
     z1, t1 = _to_tensor("z1", z1, dtype=z0.dtype.as_numpy_dtype)
     z1 = tf.cast(z1, z0.dtype)
     for name, z in (("z0", z0), ("z1", z1)):
-        if z.shape.rank is not None and z.shape.rank < 1:
-            fail(name, z, "a vector (d,) or a batch of vectors (..., d)")
+        if z.shape.rank is not None and (z.shape.rank < 1 or z.shape[-1] == 0):
+            fail(name, z, "a vector (d,) or a batch of vectors (..., d) with d >= 1")
         values = _concrete(z)
         if values is not None and not np.all(np.isfinite(values)):
             fail(name, values, "finite values (no NaN or infinity)")

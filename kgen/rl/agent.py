@@ -7,7 +7,7 @@ import keras
 import numpy as np
 
 from kgen.core.errors import KgenTypeError, KgenValueError
-from kgen.core.validation import check_int, fail
+from kgen.core.validation import check_finite, check_int, fail
 from kgen.presets.model import KgenModel
 from kgen.rl.envs import EnvDriver, check_spaces, env_id, make_env, step_argument
 from kgen.rl.numpy_forward import forward_function
@@ -95,7 +95,7 @@ class Agent(KgenModel):
             forward.refresh()
 
     def _check_observations(self, observations):
-        array = np.asarray(observations, dtype=np.float32)
+        array = check_finite("observations", observations).astype(np.float32)
         if array.shape == self.observation_shape:
             return array[None], True
         if array.ndim == len(self.observation_shape) + 1 and array.shape[1:] == self.observation_shape and len(array):

@@ -17,7 +17,7 @@ Reference: Sutton & Barto, Reinforcement Learning: An Introduction (2nd ed.), ch
 import numpy as np
 
 from kgen.core.errors import KgenTypeError
-from kgen.core.validation import check_int, check_number, fail
+from kgen.core.validation import check_finite, check_int, check_number, fail
 from kgen.ops.returns import discounted_return, returns_to_go  # noqa: F401  (part of the MDP toolkit)
 
 _ROW_TOLERANCE = 1e-6
@@ -41,7 +41,7 @@ class MDP:
     """
 
     def __init__(self, transitions, rewards, gamma=0.99, terminal=None, initial=None):
-        P = np.asarray(transitions, dtype="float64")
+        P = check_finite("transitions", transitions).astype("float64")
         if P.ndim != 3 or P.shape[0] != P.shape[2] or P.shape[0] < 1 or P.shape[1] < 1:
             fail("transitions", P.shape, "an array of shape (S, A, S) with S, A >= 1")
         if np.any(P < 0) or not np.all(np.isfinite(P)):
@@ -56,7 +56,7 @@ class MDP:
                 "rows P[s, a, :] that sum to 1",
             )
         num_states, num_actions = P.shape[:2]
-        R = np.asarray(rewards, dtype="float64")
+        R = check_finite("rewards", rewards).astype("float64")
         if R.shape == P.shape:
             R = np.sum(P * R, axis=2)
         if R.shape != (num_states, num_actions):
@@ -67,13 +67,13 @@ class MDP:
         self.transitions = P
         self.rewards = R
         self.num_states, self.num_actions = num_states, num_actions
-        self.terminal = np.zeros(num_states, bool) if terminal is None else np.asarray(terminal, bool)
+        self.terminal = np.zeros(num_states, bool) if terminal is None else check_finite("terminal", terminal) != 0
         if self.terminal.shape != (num_states,):
             fail("terminal", self.terminal.shape, f"a bool array of shape ({num_states},)")
         if initial is None:
             start = ~self.terminal if np.any(~self.terminal) else np.ones(num_states, bool)
             initial = start / start.sum()
-        self.initial = np.asarray(initial, dtype="float64")
+        self.initial = check_finite("initial", initial).astype("float64")
         if self.initial.shape != (num_states,) or np.any(self.initial < 0) or abs(self.initial.sum() - 1) > _ROW_TOLERANCE:
             fail("initial", initial, f"a distribution over the {num_states} states")
 
@@ -140,7 +140,7 @@ def policy_evaluation(mdp, policy, method="exact", tol=1e-10, max_iterations=100
 
 def q_values(mdp, values):
     """Q(s, a) = R[s, a] + gamma sum_s' P[s, a, s'] V(s'): one step of lookahead on V."""
-    values = np.asarray(values, dtype="float64")
+    values = check_finite("values", values).astype("float64")
     if values.shape != (mdp.num_states,):
         fail("values", values.shape, f"shape ({mdp.num_states},)")
     q = mdp.rewards + mdp.gamma * mdp.transitions @ values
@@ -237,7 +237,7 @@ class GridWorld:
     MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))
 
     def __init__(self, layout, slip=0.0, step_reward=-0.04, goal_reward=1.0, pit_reward=-1.0, gamma=0.99):
-        if isinstance(layout, str) or not layout or not all(isinstance(r, str) for r in layout):
+        if not isinstance(layout, (list, tuple)) or not layout or not all(isinstance(r, str) for r in layout):
             fail("layout", layout, "a non-empty list of strings", KgenTypeError)
         if len({len(r) for r in layout}) != 1 or not layout[0]:
             fail("layout", layout, "rows of equal, non-zero length")
