@@ -66,8 +66,9 @@ class KLWarmup(keras.callbacks.Callback):
 class AtomicCheckpoint(keras.callbacks.Callback):
     """Save the model's weights after every `every` epochs, atomically (temp file + rename).
 
-    A run that stops part-way leaves the last complete checkpoint, never a torn file.
-    Load it with `model.load_weights(path)`.
+    A run that stops part-way leaves the last complete checkpoint, never a torn file;
+    an epoch whose logs hold a NaN or infinite value (a diverged run) is not saved,
+    so the last good checkpoint stays. Load it with `model.load_weights(path)`.
 
     Args:
         path: str, a file name ending in ".weights.h5".
@@ -82,9 +83,12 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         self.every = check_int("every", every, minimum=1)
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every == 0:
-            with files.atomic_path(self.path) as tmp:
-                self.model.save_weights(tmp)
+        if (epoch + 1) % self.every != 0:
+            return
+        if any(isinstance(v, float) and not math.isfinite(v) for v in (logs or {}).values()):
+            return  # a diverged epoch: the last good checkpoint stays in place
+        with files.atomic_path(self.path) as tmp:
+            self.model.save_weights(tmp)
 
 
 def _fixed_latents(model, num, seed, labels):
@@ -148,10 +152,12 @@ class DivergenceGuard(keras.callbacks.Callback):
 
     Checks the batch logs (in Keras's background thread, so training is not slowed;
     the stop may come a batch or two after the bad one). Names missing from the
-    logs are ignored. After a stop, `message` holds the explanation.
+    logs are ignored. After a stop, `message` names the log, the epoch, the batch and
+    the step (counted from the start of training), and the last finite values of
+    the monitored logs.
 
     Args:
-        monitor: str or tuple of str, log names to watch (default ("d_loss", "g_loss")).
+        monitor: str or tuple of str, log names to watch (default ("loss", "d_loss", "g_loss")).
 
     Example:
         >>> guard = kgen.callbacks.DivergenceGuard()
@@ -161,35 +167,42 @@ class DivergenceGuard(keras.callbacks.Callback):
 
     async_safe = True
 
-    def __init__(self, monitor=("d_loss", "g_loss")):
+    def __init__(self, monitor=("loss", "d_loss", "g_loss")):
         super().__init__()
         names = (monitor,) if isinstance(monitor, str) else monitor
         if not isinstance(names, (tuple, list)) or not names or not all(isinstance(n, str) and n for n in names):
             fail("monitor", monitor, "a log name or a tuple of log names", KgenTypeError)
         self.monitor = tuple(names)
         self.message = None
+        self.last_finite = {}
         self._epoch = 0
+        self._step = 0
 
     def on_train_begin(self, logs=None):
         self.message = None
+        self.last_finite = {}
+        self._step = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
         if self.message is not None or not logs:
             return
-        for name in self.monitor:
-            value = logs.get(name)
-            if value is not None and not math.isfinite(value):
-                self.message = (
-                    f"DivergenceGuard: {name} became {value} at epoch {self._epoch + 1}, batch {batch + 1}; "
-                    "training stopped. Try lower learning rates, check the data are in [0, 1], "
-                    "or resume from the last checkpoint."
-                )
-                print(self.message)
-                self.model.stop_training = True
-                return
+        values = {name: float(logs[name]) for name in self.monitor if logs.get(name) is not None}
+        bad = [name for name, value in values.items() if not math.isfinite(value)]
+        if not bad:
+            self.last_finite.update(values)
+            return
+        last = ", ".join(f"{name}={value:.4g}" for name, value in self.last_finite.items()) or "none (the first step)"
+        self.message = (
+            f"DivergenceGuard: {bad[0]} became {values[bad[0]]} at epoch {self._epoch + 1}, batch {batch + 1} "
+            f"(step {self._step}); last finite values: {last}. Training stopped. Try lower learning rates, "
+            "check the data are in [0, 1], or resume from the last checkpoint."
+        )
+        print(self.message)
+        self.model.stop_training = True
 
 
 class FrechetDistance(keras.callbacks.Callback):

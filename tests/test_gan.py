@@ -320,16 +320,23 @@ def test_sample_grid_and_frechet_distance_callbacks(tmp_path, x, y):
         gan.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[FrechetDistance(x[:, :14, :14], features=np.asarray, num_samples=4)])
 
 
-def test_divergence_guard_stops_on_a_non_finite_loss(x, capsys):
+def test_divergence_guard_stops_on_a_non_finite_loss_and_keeps_the_last_good_checkpoint(x, capsys, tmp_path):
+    from kgen.callbacks import AtomicCheckpoint
+
     gan = tiny()
     gan.compile()
-    poisoned = np.where(np.arange(16)[:, None, None, None] >= 8, np.nan, x).astype("float32")
-    dataset = tf.data.Dataset.from_tensor_slices(poisoned).batch(8)  # batch 2 is NaN
+    checkpoint = str(tmp_path / "last.weights.h5")
+    gan.fit(x, epochs=1, batch_size=8, verbose=0, callbacks=[AtomicCheckpoint(checkpoint)])
+    good = open(checkpoint, "rb").read()
+    poisoned = np.where(np.arange(24)[:, None, None, None] >= 16, np.nan, np.concatenate([x, x[:8]])).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices(poisoned).batch(8)  # batch 3 is NaN
     guard = DivergenceGuard()
-    history = gan.fit(dataset, epochs=5, verbose=0, shuffle=False, callbacks=[guard]).history
+    history = gan.fit(dataset, epochs=5, verbose=0, shuffle=False, callbacks=[guard, AtomicCheckpoint(checkpoint)]).history
     assert len(history["d_loss"]) == 1
-    assert guard.message.startswith("DivergenceGuard: d_loss became nan at epoch 1, batch 2; training stopped")
-    assert guard.message in capsys.readouterr().out
+    assert guard.message.startswith("DivergenceGuard: d_loss became nan at epoch 1, batch 3 (step 3); last finite "
+                                    "values: d_loss=")
+    assert "g_loss=" in guard.message and guard.message in capsys.readouterr().out
+    assert open(checkpoint, "rb").read() == good
     with pytest.raises(KgenTypeError, match="monitor must be a log name or a tuple of log names"):
         DivergenceGuard(monitor=3)
 

@@ -97,5 +97,9 @@ def test_bad_input():
         metrics.nearest_neighbors(np.zeros((1, 2, 2, 1)), np.zeros((3, 4, 4, 1)))
     with pytest.raises(KgenValueError, match="k must be an integer >= 1 and <= 3"):
         metrics.nearest_neighbors(np.zeros((1, 2, 2, 1)), np.zeros((3, 2, 2, 1)), k=4)
-    with pytest.raises(KgenValueError, match="vectors must be an array of shape"):
+    with pytest.raises(KgenValueError, match="a must be a batch of at least 2 images"):
         metrics.frechet_distance(np.zeros((1, 2, 2, 1)), np.zeros((3, 2, 2, 1)), features=flat)
+    with pytest.raises(KgenValueError, match=r"b must be a batch of images of shape \(n, 2, 2, 1\)"):
+        metrics.frechet_distance(np.zeros((3, 2, 2, 1)), np.zeros((3, 4, 4, 1)), features=flat)
+    with pytest.raises(KgenValueError, match="vectors must be an array of shape"):
+        metrics.gaussian_statistics(np.zeros((1, 3)))

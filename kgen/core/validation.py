@@ -105,6 +105,20 @@ def as_numeric_array(name, value, expected="a numeric array"):
     return array
 
 
+def check_mask(name, value):
+    """A bool array, or a numeric one of 0s and 1s. Returns it as bool."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        fail(name, value, "a rectangular array of booleans", KgenTypeError)
+    if array.dtype == bool:
+        return array
+    array = as_numeric_array(name, array, "an array of booleans (or 0s and 1s)")
+    if not np.all((array == 0) | (array == 1)):
+        fail(name, array, "an array of booleans (or 0s and 1s)")
+    return array.astype(bool)
+
+
 def check_finite(name, array):
     """An array with no NaN or infinity. Returns it as a numpy array."""
     array = as_numeric_array(name, array)

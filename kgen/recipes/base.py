@@ -16,6 +16,7 @@ from typing import ClassVar
 import keras
 
 from kgen import presets
+from kgen.core.errors import KgenValueError
 from kgen.core.validation import check_int
 
 
@@ -172,7 +173,9 @@ class Recipe:
         """Load the data, build, fit, score, draw the pictures and write the preset folder `out`.
 
         While training, the weights of the last finished epoch are kept beside `out`
-        (`checkpoint_path(out)`); the file is removed once the preset is written.
+        (`checkpoint_path(out)`); the file is removed once the preset is written. A NaN
+        or infinite loss stops training with a message (`DivergenceGuard`) and no preset
+        is written.
 
         Args:
             out: str, the preset folder to write.
@@ -184,12 +187,15 @@ class Recipe:
         Returns:
             (model, scores).
         """
-        from kgen.callbacks import AtomicCheckpoint
+        from kgen.callbacks import AtomicCheckpoint, DivergenceGuard
 
         data = self.prepare(self.load_data(data_dir, train_subset))
         model = self.build(data)
         checkpoint = checkpoint_path(out)
-        history = self.fit(model, data, callbacks=[AtomicCheckpoint(checkpoint)], verbose=verbose)
+        guard = DivergenceGuard()
+        history = self.fit(model, data, callbacks=[guard, AtomicCheckpoint(checkpoint)], verbose=verbose)
+        if guard.message is not None:
+            raise KgenValueError(f"{guard.message} The last finished epoch's weights are in {checkpoint}.")
         scores = self.score(model, data, limit=limit)
         os.makedirs(out, exist_ok=True)
         self.pictures(model, data, out)

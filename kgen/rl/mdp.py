@@ -17,7 +17,7 @@ Reference: Sutton & Barto, Reinforcement Learning: An Introduction (2nd ed.), ch
 import numpy as np
 
 from kgen.core.errors import KgenTypeError
-from kgen.core.validation import check_finite, check_int, check_number, fail
+from kgen.core.validation import check_finite, check_int, check_mask, check_number, fail
 from kgen.ops.returns import discounted_return, returns_to_go  # noqa: F401  (part of the MDP toolkit)
 
 _ROW_TOLERANCE = 1e-6
@@ -67,7 +67,7 @@ class MDP:
         self.transitions = P
         self.rewards = R
         self.num_states, self.num_actions = num_states, num_actions
-        self.terminal = np.zeros(num_states, bool) if terminal is None else check_finite("terminal", terminal) != 0
+        self.terminal = np.zeros(num_states, bool) if terminal is None else check_mask("terminal", terminal)
         if self.terminal.shape != (num_states,):
             fail("terminal", self.terminal.shape, f"a bool array of shape ({num_states},)")
         if initial is None:
