@@ -53,13 +53,30 @@ def split(seed, count):
 
 
 def step_seeds(seed_generator, count):
-    """`count` seed pairs for one training step, different on every replica.
+    """`count` seed pairs for one training step, the same on every replica.
 
     Draws the generator's next state (a variable update, so it advances inside a
-    compiled step) and folds in the replica id, so under a `tf.distribute`
-    strategy each replica gets its own noise.
+    compiled step). Noise is then drawn for the whole global batch and each replica
+    keeps its own examples' rows (`replica_rows`), so under a `tf.distribute`
+    strategy every example gets the noise it gets on one device.
     """
-    seed = stateless_seed(seed_generator)
+    return split(stateless_seed(seed_generator), count)
+
+
+def replica_rows(draw, local_batch):
+    """This replica's rows of `draw(global_batch)`: the noise its examples get on one device.
+
+    A strategy splits each global batch into consecutive, equal parts, replica r
+    taking rows [r * local_batch, (r + 1) * local_batch). Outside a strategy (or with
+    one replica) this is `draw(local_batch)`.
+
+    Args:
+        draw: callable(n) -> a tensor whose first axis has n rows (a stateless draw).
+        local_batch: int or scalar tensor, the examples on this replica.
+    """
     context = tf.distribute.get_replica_context()
-    replica = context.replica_id_in_sync_group if context is not None else 0
-    return split(tf.random.experimental.stateless_fold_in(seed, replica), count)
+    replicas = 1 if context is None else context.num_replicas_in_sync
+    if replicas == 1:
+        return draw(local_batch)
+    start = context.replica_id_in_sync_group * local_batch
+    return draw(local_batch * replicas)[start : start + local_batch]

@@ -13,6 +13,7 @@ from kgen.core.validation import (
     fail,
     is_data_stream,
 )
+from kgen.models.layers import ExampleDropout
 from kgen.presets.model import KgenModel
 
 
@@ -31,6 +32,11 @@ class Classifier(KgenModel):
         filters: tuple of int, channels of each convolution block (default (32, 64)).
         dense_units: int, size of the feature layer (default 128).
         dropout: float in [0, 1), dropout before the feature and logit layers (default 0.3).
+        seed: int or None, seeds the dropout masks (default None).
+
+    Under `tf.distribute` the batch norms use the global batch's statistics and the
+    dropout masks are keyed to each example's row of the global batch, so a
+    multi-replica `fit` gives the one-device result.
 
     Example:
         >>> model = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
@@ -45,6 +51,7 @@ class Classifier(KgenModel):
         filters=(32, 64),
         dense_units=128,
         dropout=0.3,
+        seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -55,28 +62,29 @@ class Classifier(KgenModel):
         self.filters = tuple(check_int("filters", f, minimum=1) for f in filters)
         self.dense_units = check_int("dense_units", dense_units, minimum=1)
         self.dropout = check_number("dropout", dropout, minimum=0.0, maximum=1.0, high_open=True)
+        self.seed = None if seed is None else check_int("seed", seed, minimum=0)
 
         body = [keras.Input(self.image_shape)]
         for width in self.filters:
             for _ in range(2):
                 body += [
                     keras.layers.Conv2D(width, 3, padding="same", use_bias=False),
-                    keras.layers.BatchNormalization(),
+                    keras.layers.BatchNormalization(synchronized=True),
                     keras.layers.ReLU(),
                 ]
             body.append(keras.layers.MaxPooling2D())
         body += [
             keras.layers.Flatten(),
-            keras.layers.Dropout(self.dropout),
+            ExampleDropout(self.dropout, seed=self.seed, name="dropout"),
             keras.layers.Dense(self.dense_units, use_bias=False),
-            keras.layers.BatchNormalization(),
+            keras.layers.BatchNormalization(synchronized=True),
             keras.layers.ReLU(),
         ]
         self.feature_extractor = keras.Sequential(body, name="feature_extractor")
         self.head = keras.Sequential(
             [
                 keras.Input((self.dense_units,)),
-                keras.layers.Dropout(self.dropout),
+                ExampleDropout(self.dropout, seed=None if self.seed is None else self.seed + 1, name="dropout_1"),
                 keras.layers.Dense(self.num_classes),
             ],
             name="head",
@@ -142,5 +150,6 @@ class Classifier(KgenModel):
             filters=self.filters,
             dense_units=self.dense_units,
             dropout=self.dropout,
+            seed=self.seed,
         )
         return config

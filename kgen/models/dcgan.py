@@ -46,7 +46,9 @@ def _init(mean=0.0):
 def _normalize(x, normalization):
     if normalization == "batch":
         # PyTorch's defaults (momentum 0.1 there), as in the reference DCGANs
-        return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, gamma_initializer=_init(1.0))(x)
+        # synchronized: under tf.distribute the statistics are the global batch's, as on one device
+        return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, gamma_initializer=_init(1.0),
+                                               synchronized=True)(x)
     if normalization == "layer":
         # layer norm over (h, w, c) with a per-channel scale and offset, as in WGAN-GP
         return keras.layers.GroupNormalization(groups=1, epsilon=1e-5)(x)

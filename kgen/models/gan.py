@@ -87,8 +87,9 @@ class GAN(KgenModel):
     batch with fresh latents, then one generator update on fresh latents. Losses
     are the per-example pairs of `kgen.losses.GAN_LOSSES`, averaged over the global
     batch (`tf.nn.compute_average_loss`, correct under `tf.distribute`); random
-    numbers are stateless, drawn from the model's `SeedGenerator` with the replica
-    id folded in. When conditional (`num_classes` set), the generator is called as
+    numbers are stateless, drawn from the model's `SeedGenerator` for the global
+    batch, each replica taking its examples' rows, so a multi-replica step draws
+    what one device would. When conditional (`num_classes` set), the generator is called as
     ``generator([z, labels])`` and the discriminator as ``discriminator([images,
     labels])``; fakes in a step use the labels of the real batch.
 
@@ -295,8 +296,9 @@ class GAN(KgenModel):
         return self.discriminator(images if labels is None else [images, labels], training=training)
 
     def _fake(self, batch_size, labels, seed, training):
-        """Generator images in [-1, 1] from fresh latents z ~ N(0, I)."""
-        z = tf.random.stateless_normal([batch_size, self.latent_dim], seed=seed)
+        """Generator images in [-1, 1] from fresh latents z ~ N(0, I), keyed to each example's row
+        of the global batch (the same under any number of replicas)."""
+        z = seeds.replica_rows(lambda n: tf.random.stateless_normal([n, self.latent_dim], seed=seed), batch_size)
         return self._generate(z, labels, training)
 
     def _discriminator_terms(self, real, fake, labels, gp_seed, training):
@@ -307,7 +309,8 @@ class GAN(KgenModel):
         penalty = None
         if self.penalized:
             critic = lambda images: self._discriminate(images, labels, training)  # noqa: E731
-            penalty = losses.gradient_penalty(critic, real, fake, gp_seed)
+            alpha = seeds.replica_rows(lambda n: tf.random.stateless_uniform([n], seed=gp_seed), tf.shape(real)[0])
+            penalty = losses.gradient_penalty(critic, real, fake, alpha)
             per_example += self.gp_weight * penalty
         return per_example, real_logits, fake_logits, penalty
 

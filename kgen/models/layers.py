@@ -3,8 +3,9 @@
 import keras
 import tensorflow as tf
 
+from kgen.core import seeds
 from kgen.core.serialization import serializable
-from kgen.core.validation import check_int
+from kgen.core.validation import check_int, check_number
 
 
 @serializable
@@ -54,3 +55,40 @@ class DepthToSpace(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "block_size": self.block_size}
+
+
+@serializable
+class ExampleDropout(keras.layers.Layer):
+    """Dropout whose mask for each example is keyed to its row of the global batch, so a
+    `tf.distribute` replica drops exactly what one device would (Keras's `Dropout` draws
+    each replica's mask independently).
+
+    Args:
+        rate: float in [0, 1), the fraction of inputs set to 0 while training.
+        seed: int or None, seeds the masks.
+
+    Reference:
+        Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks from
+        Overfitting", JMLR 2014.
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = check_number("rate", rate, minimum=0.0, maximum=1.0, high_open=True)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0.0:
+            return inputs
+        seed = seeds.stateless_seed(self.seed_generator)
+        shape = tf.shape(inputs)
+        uniform = seeds.replica_rows(
+            lambda n: tf.random.stateless_uniform(tf.concat([[n], shape[1:]], 0), seed, dtype=inputs.dtype), shape[0])
+        return tf.where(uniform >= self.rate, inputs / (1.0 - self.rate), tf.zeros_like(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
