@@ -50,7 +50,7 @@ COMMON = settings(max_examples=60, deadline=None, suppress_health_check=list(Hea
 
 @pytest.fixture(scope="module")
 def tiny_models():
-    from kgen.models import VAE, Classifier, DCGAN
+    from kgen.models import DCGAN, VAE, Classifier
     from kgen.models import vae_networks as nets
 
     return {

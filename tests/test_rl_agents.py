@@ -6,7 +6,6 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-import kgen
 from kgen import estimators, losses
 from kgen.errors import KgenTypeError, KgenValueError
 from kgen.rl import DQNAgent, ReinforceAgent, evaluate_policy
