@@ -80,13 +80,16 @@ def is_data_stream(x):
     return isinstance(x, (tf.data.Dataset, keras.utils.PyDataset)) or hasattr(x, "__next__")
 
 
-def check_labels(name, labels, n, num_classes):
-    """n integer class labels in [0, num_classes), as int32 (n,)."""
+def check_labels(name, labels, n, num_classes, allow_scalar=False):
+    """n integer class labels in [0, num_classes) (or, with `allow_scalar`, one int for all), as int32 (n,)."""
     array = as_numeric_array(name, labels, f"integer class labels in [0, {num_classes})")
     if not np.issubdtype(array.dtype, np.integer):
-        fail(name, array, f"integer class labels in [0, {num_classes})", KgenTypeError)
+        fail(name, labels, f"integer class labels in [0, {num_classes})", KgenTypeError)
+    if allow_scalar and array.ndim == 0:
+        array = np.full(n, array)
     if array.shape not in ((n,), (n, 1)):
-        fail(name, array, f"an array of {n} labels (one per image)")
+        fail(name, labels, f"an int or an array of {n} ints (one per image)" if allow_scalar
+             else f"an array of {n} labels (one per image)")
     if array.size and (array.min() < 0 or array.max() >= num_classes):
         raise KgenValueError(
             f"{name} must be class labels in [0, {num_classes}); got values in [{array.min()}, {array.max()}]."

@@ -15,6 +15,7 @@ from kgen.core.validation import (
     check_finite,
     check_images,
     check_int,
+    check_labels,
     check_number,
     fail,
     is_data_stream,
@@ -408,18 +409,7 @@ class GAN(KgenModel):
             return self.prior_labels(z)
         if labels is None:
             fail(name, labels, f"class labels in [0, {k}) (an int, or one int per image): the GAN is conditional")
-        array = np.asarray(labels)
-        if not np.issubdtype(array.dtype, np.integer):
-            fail(name, labels, f"integer class labels in [0, {k})", KgenTypeError)
-        if array.ndim == 0:
-            array = np.full(n, array)
-        if array.shape not in ((n,), (n, 1)):
-            fail(name, labels, f"an int or an array of {n} ints (one per image)")
-        if array.min() < 0 or array.max() >= k:
-            raise KgenValueError(
-                f"{name} must be class labels in [0, {k}); got values in [{array.min()}, {array.max()}]."
-            )
-        return array.reshape(n).astype("int32")
+        return check_labels(name, labels, n, k, allow_scalar=True)
 
     def prior_labels(self, z):
         """The labels `generate` gives latents z when none are passed: draws from `class_prior`.
