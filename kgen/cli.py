@@ -137,7 +137,7 @@ def _value_parser(kind):
     return parse
 
 
-def _overrides(args, recipe):
+def recipe_overrides(args, recipe):
     """The recipe fields given on the command line (tuples for list-valued flags)."""
     names = {field.name for field in dataclasses.fields(recipe)}
     return {name: tuple(value) if isinstance(value, list) else value
@@ -148,7 +148,7 @@ def cmd_train(args):
     from kgen import recipes
 
     cls = recipes.recipe_class(args.family, getattr(args, "env", None))
-    recipe = cls(**_overrides(args, cls))
+    recipe = cls(**recipe_overrides(args, cls))
     _, scores = recipe.train(args.out, data_dir=args.data_dir, train_subset=args.train_subset, limit=args.limit)
     print(", ".join(f"{k}={v}" for k, v in scores.items()))
     print(f"preset written to {args.out}")
@@ -182,7 +182,7 @@ def _recipe_of(preset, model):
 def cmd_eval(args):
     model = _load_model(args.preset)
     recipe = _recipe_of(args.preset, model)
-    overrides = _overrides(args, type(recipe))
+    overrides = recipe_overrides(args, type(recipe))
     ignored = sorted(set(vars(args)) & set(_score_fields()) - set(overrides))
     if ignored:
         raise KgenError(f"{', '.join(cli_flag(name) for name in ignored)} does not apply to the {recipe.name} "

@@ -15,7 +15,7 @@ def parsed_recipe(argv):
     """The recipe `kgen train ...` would run for `argv`, without running it."""
     args = cli.build_parser().parse_args(argv)
     cls = recipes.recipe_class(args.family, getattr(args, "env", None))
-    return cls(**cli._overrides(args, cls))
+    return cls(**cli.recipe_overrides(args, cls))
 
 
 def selector(recipe):
