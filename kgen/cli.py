@@ -144,12 +144,31 @@ def recipe_overrides(args, recipe):
             for name, value in vars(args).items() if name in names}
 
 
+DISTRIBUTE = ("none", "mirrored", "multi-worker")
+
+
+def make_strategy(name):
+    """The `tf.distribute` strategy `kgen train --distribute NAME` trains under (None for "none")."""
+    import tensorflow as tf
+
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi-worker":
+        if not os.environ.get("TF_CONFIG"):
+            raise KgenError("--distribute multi-worker needs TF_CONFIG naming the workers and this one's index "
+                            "(see docs/scaling.md)")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return None
+
+
 def cmd_train(args):
     from kgen import recipes
 
     cls = recipes.recipe_class(args.family, getattr(args, "env", None))
     recipe = cls(**recipe_overrides(args, cls))
-    _, scores = recipe.train(args.out, data_dir=args.data_dir, train_subset=args.train_subset, limit=args.limit)
+    _, scores = recipe.train(args.out, data_dir=args.data_dir, train_subset=args.train_subset, limit=args.limit,
+                             fresh=args.fresh, strategy=make_strategy(args.distribute),
+                             checkpoint_every=args.checkpoint_every)
     print(", ".join(f"{k}={v}" for k, v in scores.items()))
     print(f"preset written to {args.out}")
 
@@ -284,6 +303,14 @@ def build_parser():
             p.add_argument("--data-dir", default=None, help="folder with the Fashion-MNIST IDX files")
             p.add_argument("--train-subset", type=int, default=None, help="train on the first N training images")
             p.add_argument("--limit", type=int, default=None, help="score on the first N test images")
+        p.add_argument("--fresh", action="store_true",
+                       help="discard the checkpoint in --out and start over (default: continue from it)")
+        p.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
+                       help=f"steps between checkpoints (default {classes[0].checkpoint_every}"
+                       + (" environment steps)" if hasattr(classes[0], "env_id") else ")"))
+        p.add_argument("--distribute", choices=DISTRIBUTE, default="none",
+                       help="train on tf.distribute: mirrored (this machine's devices) or multi-worker "
+                       "(one command per machine, TF_CONFIG names them; see docs/scaling.md)")
         p.set_defaults(run=cmd_train)
 
     p = commands.add_parser("eval", help="score a preset by its recipe, as its model card does")

@@ -71,3 +71,24 @@ def atomic_directory(path):
     finally:
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def recover_directory(path):
+    """Put back the previous `path` if a kill came between `atomic_directory`'s two renames
+    (the old folder moved aside, the new one not yet in place), and remove the leftovers of
+    writes that never finished. Returns whether `path` exists."""
+    path = os.path.abspath(os.fspath(path))
+    parent, name = os.path.dirname(path), os.path.basename(path)
+    if not os.path.isdir(parent):
+        return False
+    leftovers = [os.path.join(parent, entry) for entry in os.listdir(parent)
+                 if entry.startswith((".tmp-" + name + "-", ".old-" + name + "-"))]
+    if not os.path.isdir(path):
+        moved_aside = [p for p in leftovers if os.path.basename(p).startswith(".old-")]
+        if moved_aside:
+            newest = max(moved_aside, key=os.path.getmtime)
+            os.replace(newest, path)
+            leftovers.remove(newest)
+    for leftover in leftovers:
+        shutil.rmtree(leftover, ignore_errors=True)
+    return os.path.isdir(path)

@@ -8,9 +8,12 @@ the fields and reads optimizer settings from the optimizers the model was compil
 with.
 """
 
+import contextlib
 import dataclasses
 import os
 import shlex
+import shutil
+import tempfile
 from typing import ClassVar
 
 import keras
@@ -62,9 +65,9 @@ def describe_optimizer(optimizer):
     return f"{type(optimizer).__name__}({', '.join(settings)})"
 
 
-def checkpoint_path(out):
-    """Where `train` keeps its per-epoch weights until the preset is written: beside `out`."""
-    return os.path.abspath(os.fspath(out)).rstrip(os.sep) + ".checkpoint.weights.h5"
+def checkpoint_dir(out):
+    """Where `train` keeps the run's `kgen.callbacks.Checkpoint` until the preset is written: inside `out`."""
+    return os.path.join(os.fspath(out), "checkpoint")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +87,8 @@ class Recipe:
     headline_metrics: ClassVar[tuple]
     model_class: ClassVar[str]
     """The kgen class it builds, by name (recipes sit above the models and import them late)."""
+    checkpoint_every: ClassVar[int] = 200
+    """Steps between `train`'s checkpoints (an agent's: environment steps)."""
 
     seed: int = hyperparameter(0, "seeds weights, noise and shuffling")
 
@@ -108,8 +113,11 @@ class Recipe:
         """Compile `model` as `fit` trains it (so a card can read the optimizers even of a loaded model)."""
         raise NotImplementedError
 
-    def fit(self, model, data, callbacks=(), verbose=1):
-        """Compile and train `model` in place; returns the Keras History."""
+    def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
+        """Train `model` in place (compiling it first if it is not); returns the Keras History.
+
+        With a `kgen.callbacks.Checkpoint`, the run continues from it when it holds one
+        and is saved to it as it goes."""
         raise NotImplementedError
 
     def score(self, model, data, limit=None):
@@ -137,6 +145,15 @@ class Recipe:
     @property
     def name(self):
         return type(self).__name__
+
+    def ensure_compiled(self, model, data):
+        """Compile `model` unless it already is (`train` compiles it in the strategy's scope)."""
+        if not getattr(model, "compiled", False):
+            self.compile(model, data)
+
+    def fingerprint(self, train_subset=None):
+        """What identifies a run of this recipe: a checkpoint of another run is refused."""
+        return {"recipe": self.name, "hyperparameters": self.hyperparameters(), "train_subset": train_subset}
 
     def hyperparameters(self):
         """The fields and their values, as the card and metadata record them."""
@@ -169,13 +186,17 @@ class Recipe:
             **self.describe(model, scores, history),
         )
 
-    def train(self, out, data_dir=None, train_subset=None, limit=None, verbose=1):
+    def train(self, out, data_dir=None, train_subset=None, limit=None, verbose=1, fresh=False, strategy=None,
+              checkpoint_every=None):
         """Load the data, build, fit, score, draw the pictures and write the preset folder `out`.
 
-        While training, the weights of the last finished epoch are kept beside `out`
-        (`checkpoint_path(out)`); the file is removed once the preset is written. A NaN
-        or infinite loss stops training with a message (`DivergenceGuard`) and no preset
-        is written.
+        The run is checkpointed in `checkpoint_dir(out)` every `checkpoint_every` steps
+        and after every epoch (`kgen.callbacks.Checkpoint`); calling `train` again with
+        the same arguments after a crash continues from there and ends with the weights
+        an uninterrupted run has. A checkpoint of another recipe, other hyperparameters
+        or another kgen version is refused. The checkpoint is deleted once the preset is
+        written. A NaN or infinite loss stops training with a
+        message (`DivergenceGuard`); the last good checkpoint stays and no preset is written.
 
         Args:
             out: str, the preset folder to write.
@@ -183,26 +204,44 @@ class Recipe:
             train_subset: int or None, train on the first N training examples only.
             limit: int or None, score on the first N held-out examples only.
             verbose: int, Keras verbosity (default 1).
+            fresh: bool, discard a checkpoint in `out` and start over (default False).
+            strategy: a `tf.distribute.Strategy` or None; the model is built and compiled
+                in its scope. Under a multi-worker strategy every worker runs `train` and
+                only the chief writes `out`.
+            checkpoint_every: int or None, steps between checkpoints (default: the recipe's).
 
         Returns:
             (model, scores).
         """
-        from kgen.callbacks import AtomicCheckpoint, DivergenceGuard
+        from kgen.callbacks import Checkpoint, DivergenceGuard
+        from kgen.callbacks.checkpoint import is_chief
 
-        data = self.prepare(self.load_data(data_dir, train_subset))
-        model = self.build(data)
-        checkpoint = checkpoint_path(out)
-        guard = DivergenceGuard()
-        history = self.fit(model, data, callbacks=[guard, AtomicCheckpoint(checkpoint)], verbose=verbose)
-        if guard.message is not None:
-            raise KgenValueError(f"{guard.message} The last finished epoch's weights are in {checkpoint}.")
-        scores = self.score(model, data, limit=limit)
-        os.makedirs(out, exist_ok=True)
-        self.pictures(model, data, out)
         command = self.command(out, data_dir=data_dir, train_subset=train_subset, limit=limit)
-        model.save_to_preset(out, images=self.picture_names(), **self.card(model, scores, command, history))
-        if os.path.exists(checkpoint):
-            os.remove(checkpoint)
+        every = self.checkpoint_every if checkpoint_every is None else check_int("checkpoint_every", checkpoint_every, 1)
+        checkpoint = Checkpoint(checkpoint_dir(out), every_n_steps=every, fingerprint=self.fingerprint(train_subset),
+                                command=command)
+        if fresh:
+            shutil.rmtree(checkpoint.directory, ignore_errors=True)
+        data = self.prepare(self.load_data(data_dir, train_subset))
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            model = self.build(data)
+            self.compile(model, data)
+        guard = DivergenceGuard()
+        history = self.fit(model, data, callbacks=[guard], verbose=verbose, checkpoint=checkpoint)
+        if verbose:
+            unit = "environment steps" if hasattr(model, "env_steps") else "steps"
+            resumed = checkpoint.resumed_from
+            where = "" if resumed is None or unit != "steps" else f" (epoch {resumed.epoch + 1}, batch {resumed.step})"
+            print((f"continued the run checkpointed in {checkpoint.directory} after {resumed.global_step} {unit}"
+                   f"{where}; " if resumed else "") + f"training ended after {checkpoint.global_step} {unit}")
+        if guard.message is not None:
+            raise KgenValueError(f"{guard.message} The last good checkpoint is in {checkpoint.directory}.")
+        scores = self.score(model, data, limit=limit)
+        chief = is_chief(model)
+        folder = out if chief else tempfile.mkdtemp(prefix=".worker-preset-", dir=os.path.dirname(os.path.abspath(out)))
+        self.pictures(model, data, folder)
+        model.save_to_preset(folder, images=self.picture_names(), **self.card(model, scores, command, history))
+        shutil.rmtree(checkpoint.directory if chief else folder, ignore_errors=True)
         return model, scores
 
     def rewrite_card(self, preset_dir=None, rescore=False, data_dir=None):

@@ -8,6 +8,7 @@ from kgen.core.validation import check_int, check_number
 from kgen.eval import scores
 from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter
 from kgen.recipes.data import ImageData
+from kgen.recipes.training import fit_epochs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,10 +44,10 @@ class FashionMNISTClassifier(Recipe):
         steps = self.epochs * (len(data.x_train) // self.batch_size)
         model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(self.learning_rate, steps)))
 
-    def fit(self, model, data, callbacks=(), verbose=1):
-        self.compile(model, data)
-        return model.fit(data.x_train, data.y_train, batch_size=self.batch_size, epochs=self.epochs, shuffle=True,
-                         verbose=verbose, callbacks=list(callbacks))
+    def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
+        self.ensure_compiled(model, data)
+        return fit_epochs(model, (data.x_train, data.y_train), self.batch_size, self.epochs, self.seed, callbacks,
+                          verbose, checkpoint)
 
     def score(self, model, data, limit=None):
         return scores.classifier_scores(model, *data.test(limit))

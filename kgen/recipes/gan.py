@@ -13,6 +13,7 @@ from kgen.ops.clustering import cluster_labels
 from kgen.ops.sampling import classes_in_turn
 from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter, redefault
 from kgen.recipes.data import FEATURES_PRESET, ImageData, feature_model
+from kgen.recipes.training import fit_epochs
 from kgen.viz.images import image_grid, interpolation_strip
 from kgen.viz.neighbors import nearest_neighbor_grid
 
@@ -91,19 +92,10 @@ class DCGANFashionMNIST(Recipe):
     def compile(self, model, data):
         model.compile()
 
-    def fit(self, model, data, callbacks=(), verbose=1):
-        import tensorflow as tf
-
-        self.compile(model, data)
-        examples = data.x_train if data.conditioning is None else (data.x_train, data.conditioning)
-        dataset = (
-            tf.data.Dataset.from_tensor_slices(examples)
-            .shuffle(len(data.x_train), seed=self.seed, reshuffle_each_iteration=True)
-            .batch(self.batch_size, drop_remainder=True)
-            .prefetch(tf.data.AUTOTUNE)
-        )
-        # the dataset shuffles itself; shuffle=False only keeps Keras from warning that it ignores shuffle=True
-        return model.fit(dataset, epochs=self.epochs, verbose=verbose, shuffle=False, callbacks=list(callbacks))
+    def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
+        self.ensure_compiled(model, data)
+        examples = (data.x_train,) if data.conditioning is None else (data.x_train, data.conditioning)
+        return fit_epochs(model, examples, self.batch_size, self.epochs, self.seed, callbacks, verbose, checkpoint)
 
     def score(self, model, data, limit=None):
         x_test, _ = data.test(limit)

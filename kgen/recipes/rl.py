@@ -40,6 +40,7 @@ class AgentRecipe(Recipe):
     algorithm: ClassVar[str]
     networks: ClassVar[str]
     headline_metrics = ("eval_mean_return", "eval_std_return")
+    checkpoint_every = 5000
 
     env_steps: int = hyperparameter(50_000, "environment steps to train for")
     learning_rate: float = hyperparameter(1e-3, "initial learning rate, decayed linearly to 0")
@@ -76,10 +77,18 @@ class AgentRecipe(Recipe):
         """How many optimizer steps `agent.fit(env_steps)` makes (the schedule's length)."""
         raise NotImplementedError
 
-    def fit(self, model, data, callbacks=(), verbose=1):
-        self.compile(model, data)
-        return model.fit(env_steps=self.env_steps, callbacks=list(callbacks), verbose=verbose,
-                         log_interval=max(1000, self.env_steps // 50))
+    def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
+        self.ensure_compiled(model, data)
+        if checkpoint is not None:
+            checkpoint.restore(model)
+        callbacks = list(callbacks) + ([checkpoint] if checkpoint is not None else [])
+        remaining = self.env_steps - model.env_steps
+        history = model.fit(env_steps=remaining, callbacks=callbacks, verbose=verbose,
+                            log_interval=max(1000, self.env_steps // 50)) if remaining > 0 else None
+        if checkpoint is not None and checkpoint.history:
+            history = keras.callbacks.History()
+            history.history = checkpoint.history  # the whole run's, those before a resume too
+        return history
 
     def score(self, model, data, limit=None):
         episodes = self.eval_episodes if limit is None else min(self.eval_episodes, check_int("limit", limit, minimum=1))

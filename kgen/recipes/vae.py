@@ -12,6 +12,7 @@ from kgen.core.validation import check_int, check_number
 from kgen.eval import scores
 from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter
 from kgen.recipes.data import FEATURES_PRESET, ImageData, feature_model
+from kgen.recipes.training import fit_epochs, steps_per_epoch
 from kgen.viz.images import image_grid, interpolation_strip
 
 SAMPLES = 10_000
@@ -66,13 +67,14 @@ class VAEFashionMNIST(Recipe):
         steps = self.epochs * (len(data.x_train) // self.batch_size)
         model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(self.learning_rate, steps)))
 
-    def fit(self, model, data, callbacks=(), verbose=1):
+    def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
         from kgen.callbacks import KLWarmup
 
-        self.compile(model, data)
-        warmup = [KLWarmup(epochs=self.warmup)] if self.warmup else []
-        return model.fit(data.x_train, epochs=self.epochs, batch_size=self.batch_size, shuffle=True, verbose=verbose,
-                         callbacks=warmup + list(callbacks))
+        self.ensure_compiled(model, data)
+        steps = steps_per_epoch(len(data.x_train), self.batch_size)
+        warmup = [KLWarmup(epochs=self.warmup, steps_per_epoch=steps)] if self.warmup else []
+        return fit_epochs(model, (data.x_train,), self.batch_size, self.epochs, self.seed, warmup + list(callbacks),
+                          verbose, checkpoint)
 
     def score(self, model, data, limit=None):
         x_test, _ = data.test(limit)

@@ -48,6 +48,8 @@ class Agent(KgenModel):
     """
 
     discrete_only = True
+    resume_attributes = ("env_steps", "rng", "_driver")
+    """The Python-side training state a `kgen.callbacks.Checkpoint` saves besides the variables."""
 
     def __init__(self, env, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -88,6 +90,27 @@ class Agent(KgenModel):
 
     def set_weights(self, weights):
         super().set_weights(weights)
+        self._forwards.clear()
+
+    def training_state(self):
+        """The Python-side training state (`resume_attributes`: step count, RNG, the environment driver
+        and, per agent, the replay buffer or episode batch), picklable, for `kgen.callbacks.Checkpoint`."""
+        return {name: _plain(getattr(self, name)) for name in self.resume_attributes}
+
+    def restore_training_state(self, state):
+        """Continue from `training_state()`'s result. An environment that could not be pickled
+        is reset fresh (seeded by the seed and step count), documented in docs/scaling.md."""
+        missing = [name for name in self.resume_attributes if name not in state]
+        if missing:
+            fail("state", sorted(state), f"a {type(self).__name__} training state with {', '.join(missing)}")
+        for name in self.resume_attributes:
+            setattr(self, name, state[name])
+        driver = self._driver
+        if driver is not None:
+            if driver.env is None:
+                driver.env = self.env
+                driver.reset(seed=None if self.seed is None else self.seed + self.env_steps)
+            self.env = driver.env
         self._forwards.clear()
 
     def _refresh_forwards(self):
@@ -142,7 +165,8 @@ class Agent(KgenModel):
                 `episode_return` / `episode_length` (default 10).
 
         Calling `fit` again continues from where the last call stopped (the same
-        episodes, buffer and exploration schedule).
+        episodes, buffer and exploration schedule). Epochs end at multiples of
+        `log_interval` total environment steps.
         """
         if kwargs:
             raise KgenTypeError(
@@ -161,7 +185,10 @@ class Agent(KgenModel):
             self._start()
         driver = self._driver
         verbose = 1 if verbose == "auto" else verbose
-        epochs = math.ceil(env_steps / log_interval)
+        end = self.env_steps + env_steps
+        # epochs end at multiples of log_interval environment steps, so a resumed run logs where an
+        # uninterrupted one does
+        epochs = math.ceil(end / log_interval) - self.env_steps // log_interval
         callback_list = keras.callbacks.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=log_interval,
@@ -171,10 +198,12 @@ class Agent(KgenModel):
         logs = {}
         end = self.env_steps + env_steps
         for epoch in range(epochs):
+            if self.env_steps >= end:
+                break
             callback_list.on_epoch_begin(epoch)
             for metric in self.metrics:
                 metric.reset_state()
-            epoch_end = min(end, self.env_steps + log_interval)
+            epoch_end = min(end, (self.env_steps // log_interval + 1) * log_interval)
             epoch_start, started = self.env_steps, time.perf_counter()
             while self.env_steps < epoch_end and not self.stop_training:
                 chunk_end = min(epoch_end, self.env_steps + max(driver.num_envs, 250))
@@ -213,6 +242,17 @@ class Agent(KgenModel):
 
     def _start(self):
         """Called once before the first environment step of the first `fit`."""
+
+
+def _plain(value):
+    """Lists and dicts as plain Python ones: Keras wraps a layer's list attributes in trackers that do not pickle."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def probe_observations(space):

@@ -55,6 +55,7 @@ class DQNAgent(Agent):
     """
 
     default_learning_rate = 1e-3
+    resume_attributes = Agent.resume_attributes + ("buffer", "_pending_target_updates", "_since_train")
 
     def __init__(
         self,
@@ -225,6 +226,12 @@ class DQNAgent(Agent):
         if self._pending_target_updates:
             self.update_target(self._pending_target_updates)  # with tau = 1, n copies are one copy
             self._pending_target_updates = 0
+
+    def training_state(self):
+        # the online network only changes in training rounds, so settling the pending target
+        # updates now gives the target network the next round would see
+        self._flush_target_updates()
+        return super().training_state()
 
     def fit(self, *args, **kwargs):
         history = super().fit(*args, **kwargs)

@@ -1,6 +1,7 @@
 """Environments: make one from an id with a clear error, and step one or many the same way."""
 
 import collections
+import pickle
 
 import numpy as np
 
@@ -104,6 +105,16 @@ class EnvDriver:
         self.finished_returns = collections.deque(maxlen=self.HISTORY)
         self.finished_lengths = collections.deque(maxlen=self.HISTORY)
         self.episodes = 0
+
+    def __getstate__(self):
+        # A checkpoint pickles the driver with its environment (its exact state and RNG);
+        # an environment that cannot be pickled is left out and reset fresh on restore.
+        state = self.__dict__.copy()
+        try:
+            pickle.dumps(self.env)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            state["env"] = None
+        return state
 
     def reset(self, seed=None):
         if self.vector:

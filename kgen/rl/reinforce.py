@@ -59,6 +59,7 @@ class ReinforceAgent(Agent):
 
     discrete_only = False
     default_learning_rate = 5e-3
+    resume_attributes = Agent.resume_attributes + ("_episodes", "_batch", "_batch_size")
 
     def __init__(
         self,
@@ -180,7 +181,6 @@ class ReinforceAgent(Agent):
 
     def _start(self):
         self._episodes = [[] for _ in range(self._driver.num_envs)]
-        self._update = tf.function(self.train_step, reduce_retracing=True)
 
     def _sample(self, observations):
         outputs = self._forward(self.policy_network)(observations)
@@ -220,6 +220,8 @@ class ReinforceAgent(Agent):
         weights = np.zeros(size, np.float32)
         weights[:n] = 1.0
         pad = size - n
+        if self._update is None:
+            self._update = tf.function(self.train_step, reduce_retracing=True)
         self._update(
             (
                 np.concatenate([observations, np.repeat(observations[-1:], pad, 0)]).astype(np.float32),
