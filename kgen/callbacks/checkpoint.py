@@ -106,7 +106,8 @@ class Checkpoint(keras.callbacks.Callback):
     `initial_epoch=position.epoch`; `kgen.recipes.training.fit_epochs` does this. When
     `restore` was not called, `fit` restores at its start, which works only for a
     checkpoint written at the end of an epoch. Under a multi-worker strategy only the
-    chief writes `directory`; the other workers write to temporary folders they delete.
+    chief writes `directory`; the other workers write to temporary folders they delete
+    (`last_written` is the folder this process last wrote).
 
     Args:
         directory: str, the checkpoint folder.
@@ -136,6 +137,7 @@ class Checkpoint(keras.callbacks.Callback):
         self.command = command
         self.position = None
         self.resumed_from = None
+        self.last_written = None
         self.history = {}
         self._restored = False
         self._global_step = 0
@@ -236,6 +238,7 @@ class Checkpoint(keras.callbacks.Callback):
                 json.dump(state, f)
         if not chief:
             shutil.rmtree(target, ignore_errors=True)
+        self.last_written = target
         self._last_saved = self._global_step
 
     # ----------------------------------------------------------------- the callback

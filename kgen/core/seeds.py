@@ -12,10 +12,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgen.core import replicas
 from kgen.core.errors import KgenTypeError
 from kgen.core.validation import check_int, fail
 
 MAX_SEED = 2**31 - 1
+
+ALGORITHM = "philox"
+"""The stateless RNG kgen draws with. Named, not TensorFlow's "auto_select", which picks
+another generator inside XLA-compiled code: the noise of a step would then depend on
+whether Keras compiled it with XLA (one device) or not (a multi-worker strategy)."""
 
 
 def stateless_seed(seed, name="seed"):
@@ -49,7 +55,17 @@ def stateless_seed(seed, name="seed"):
 
 def split(seed, count):
     """`count` independent seed pairs from one pair."""
-    return tf.unstack(tf.random.experimental.stateless_split(seed, num=count))
+    return tf.unstack(tf.random.experimental.stateless_split(seed, num=count, alg=ALGORITHM))
+
+
+def normal(shape, seed, dtype=tf.float32):
+    """Standard normal draws for a seed pair, the same in eager, graph and XLA code."""
+    return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg=ALGORITHM)
+
+
+def uniform(shape, seed, minval=0.0, maxval=1.0, dtype=tf.float32):
+    """Uniform draws in [minval, maxval) for a seed pair, the same in eager, graph and XLA code."""
+    return tf.random.stateless_uniform(shape, seed=seed, minval=minval, maxval=maxval, dtype=dtype, alg=ALGORITHM)
 
 
 def step_seeds(seed_generator, count):
@@ -74,9 +90,8 @@ def replica_rows(draw, local_batch):
         draw: callable(n) -> a tensor whose first axis has n rows (a stateless draw).
         local_batch: int or scalar tensor, the examples on this replica.
     """
-    context = tf.distribute.get_replica_context()
-    replicas = 1 if context is None else context.num_replicas_in_sync
-    if replicas == 1:
+    count = replicas.num_replicas()
+    if count == 1:
         return draw(local_batch)
-    start = context.replica_id_in_sync_group * local_batch
-    return draw(local_batch * replicas)[start : start + local_batch]
+    start = replicas.replica_id() * local_batch
+    return draw(local_batch * count)[start : start + local_batch]

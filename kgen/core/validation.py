@@ -72,12 +72,14 @@ def check_choice(name, value, choices):
 
 
 def is_data_stream(x):
-    """Whether `fit`'s x is a stream Keras reads batch by batch (a tf.data.Dataset, a PyDataset or
-    an iterator), checked when the step is traced, rather than arrays checked up front."""
+    """Whether `fit`'s x is a stream Keras reads batch by batch (a tf.data.Dataset, a distributed
+    dataset, a PyDataset or an iterator), checked when the step is traced, rather than arrays
+    checked up front."""
     import keras
     import tensorflow as tf
 
-    return isinstance(x, (tf.data.Dataset, keras.utils.PyDataset)) or hasattr(x, "__next__")
+    streams = (tf.data.Dataset, tf.distribute.DistributedDataset, keras.utils.PyDataset)
+    return isinstance(x, streams) or hasattr(x, "__next__")
 
 
 def check_labels(name, labels, n, num_classes, allow_scalar=False):

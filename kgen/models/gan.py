@@ -299,7 +299,7 @@ class GAN(KgenModel):
     def _fake(self, batch_size, labels, seed, training):
         """Generator images in [-1, 1] from fresh latents z ~ N(0, I), keyed to each example's row
         of the global batch (the same under any number of replicas)."""
-        z = seeds.replica_rows(lambda n: tf.random.stateless_normal([n, self.latent_dim], seed=seed), batch_size)
+        z = seeds.replica_rows(lambda n: seeds.normal([n, self.latent_dim], seed), batch_size)
         return self._generate(z, labels, training)
 
     def _discriminator_terms(self, real, fake, labels, gp_seed, training):
@@ -310,7 +310,7 @@ class GAN(KgenModel):
         penalty = None
         if self.penalized:
             critic = lambda images: self._discriminate(images, labels, training)  # noqa: E731
-            alpha = seeds.replica_rows(lambda n: tf.random.stateless_uniform([n], seed=gp_seed), tf.shape(real)[0])
+            alpha = seeds.replica_rows(lambda n: seeds.uniform([n], gp_seed), tf.shape(real)[0])
             penalty = losses.gradient_penalty(critic, real, fake, alpha)
             per_example += self.gp_weight * penalty
         return per_example, real_logits, fake_logits, penalty

@@ -84,7 +84,7 @@ class ExampleDropout(keras.layers.Layer):
         seed = seeds.stateless_seed(self.seed_generator)
         shape = tf.shape(inputs)
         uniform = seeds.replica_rows(
-            lambda n: tf.random.stateless_uniform(tf.concat([[n], shape[1:]], 0), seed, dtype=inputs.dtype), shape[0])
+            lambda n: seeds.uniform(tf.concat([[n], shape[1:]], 0), seed, dtype=inputs.dtype), shape[0])
         return tf.where(uniform >= self.rate, inputs / (1.0 - self.rate), tf.zeros_like(inputs))
 
     def compute_output_shape(self, input_shape):

@@ -197,7 +197,7 @@ class VAE(KgenModel):
     def _terms(self, images, seed, training):
         """(log p(x|z), KL) per example, with one reparameterized z ~ q(z|x)."""
         q = self.posterior(images, training=training)
-        noise = seeds.replica_rows(lambda n: tf.random.stateless_normal([n, self.latent_dim], seed=seed),
+        noise = seeds.replica_rows(lambda n: seeds.normal([n, self.latent_dim], seed),
                                    tf.shape(images)[0])
         z = q.mean() + q.stddev() * noise  # reparameterized, keyed to each example's row of the global batch
         reconstruction = self.likelihood_distribution(z, training=training).log_prob(images)
@@ -215,7 +215,7 @@ class VAE(KgenModel):
         binarize_seed, sample_seed = seeds.step_seeds(self.seed_generator, 2)
         if self.likelihood == "bernoulli" and self.binarize:
             uniform = seeds.replica_rows(
-                lambda n: tf.random.stateless_uniform(tf.concat([[n], tf.shape(images)[1:]], 0), binarize_seed),
+                lambda n: seeds.uniform(tf.concat([[n], tf.shape(images)[1:]], 0), binarize_seed),
                 tf.shape(images)[0])
             images = tf.cast(sampling.bernoulli_from_uniform(uniform, images), tf.float32)
         with tf.GradientTape() as tape:

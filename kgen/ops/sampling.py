@@ -429,12 +429,11 @@ def truncated_normal(shape, threshold, seed, dtype="float32"):
     if not dtype.is_floating:
         fail("dtype", dtype.name, "a floating-point dtype such as 'float32'")
     normal_seed, uniform_seed = seeds.split(seeds.stateless_seed(seed), 2)
-    z = tf.random.stateless_normal(shape, seed=normal_seed, dtype=dtype)
+    z = seeds.normal(shape, normal_seed, dtype=dtype)
     # truncated draw by inverse CDF: v ~ U(-a, a), a = erf(t / sqrt 2), z = sqrt 2 erfinv(v)
     sqrt2 = tf.constant(np.sqrt(2.0), dtype)
     limit = tf.math.erf(tf.constant(threshold, dtype) / sqrt2)
-    v = tf.random.stateless_uniform(shape, seed=uniform_seed, minval=-1.0, maxval=1.0,
-                                    dtype=dtype) * limit
+    v = seeds.uniform(shape, uniform_seed, minval=-1.0, maxval=1.0, dtype=dtype) * limit
     replacement = sqrt2 * tf.math.erfinv(v)
     z = tf.where(tf.abs(z) > threshold, replacement, z)
     return tf.clip_by_value(z, -threshold, threshold)

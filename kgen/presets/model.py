@@ -1,7 +1,10 @@
 """What every kgen model shares: presets (`from_preset`, `save_to_preset`), and compile
 defaults that survive `.keras` files."""
 
+import functools
+
 import keras
+import tensorflow as tf
 
 from kgen.presets.io import save
 from kgen.presets.loading import load
@@ -57,10 +60,49 @@ class PresetMixin:
         return save(self, preset_dir, **card)
 
 
+def _scalar_logs_as_rows(train_step):
+    """`train_step` whose scalar logs are shape [1] under a MultiWorkerMirroredStrategy.
+
+    Keras 3's `fit` reduces each log across workers with `strategy.reduce("MEAN", v, axis=0)`,
+    which fails on scalars ("Invalid reduction dimension 0 for input with 0 dimensions",
+    tensorflow/tensorflow#72388); a one-row log reduces to the scalar mean.
+    """
+
+    @functools.wraps(train_step)
+    def step(self, *args, **kwargs):
+        logs = train_step(self, *args, **kwargs)
+        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy) and isinstance(logs, dict):
+            logs = {name: tf.reshape(value, [1]) if tf.is_tensor(value) and value.shape.rank == 0 else value
+                    for name, value in logs.items()}
+        return logs
+
+    return step
+
+
 class KgenModel(PresetMixin, keras.Model):
-    """Base of kgen's models: `presets`, `from_preset`, `save_to_preset`, and a
+    """Base of kgen's models: `presets`, `from_preset`, `save_to_preset`, a
     `compile_from_config` that replays the subclass's own `compile` (with its
-    defaults), so a compiled model saved to `.keras` loads compiled."""
+    defaults), so a compiled model saved to `.keras` loads compiled, and a `train_step`
+    (its own or Keras's) that `fit` can run under a MultiWorkerMirroredStrategy."""
+
+    train_step = _scalar_logs_as_rows(keras.Model.train_step)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras reduces the first batch in one `strategy.reduce` call, which a multi-worker
+        # strategy cannot do for a tuple such as (images, labels): reduce each part instead.
+        if iterator is not None and isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            for _, _, batches in iterator:
+                first = next(batches)
+                data_batch = tf.nest.map_structure(
+                    lambda part: self.distribute_strategy.reduce("MEAN", part, axis=None), first)
+                break
+            iterator = None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "train_step" in vars(cls):
+            cls.train_step = _scalar_logs_as_rows(vars(cls)["train_step"])
 
     def compile_from_config(self, config):
         self.compile(**keras.saving.deserialize_keras_object(config))

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgen.core import replicas
 from kgen.core.serialization import serializable
 from kgen.core.validation import check_int, check_number
 from kgen.ops import losses
@@ -147,15 +148,20 @@ class DQNAgent(Agent):
         return losses.td_targets(rewards, terminated, next_q_target, self.gamma, next_q_online)
 
     def train_step(self, data, next_q_target=None):
-        """One TD update on a batch (observations, actions, rewards, next_observations, terminated)."""
+        """One TD update on a batch (observations, actions, rewards, next_observations, terminated).
+
+        Under a `tf.distribute` strategy it runs on each replica's rows, and the loss is
+        divided by the replica count: the gradients Keras sums are those of the global batch mean.
+        """
         observations, actions, rewards, next_observations, terminated = data
         targets = self.td_targets(rewards, next_observations, terminated, next_q_target)
         with tf.GradientTape() as tape:
             q = self.q_network(observations, training=True)
             q_taken = tf.gather(q, tf.cast(actions, tf.int32), batch_dims=1)
             loss = losses.q_learning_loss(q_taken, targets, self.huber_delta)
+            replica_loss = loss / replicas.num_replicas()
         variables = self.q_network.trainable_variables
-        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        self.optimizer.apply(tape.gradient(replica_loss, variables), variables)
         self.loss_tracker.update_state(loss)
         self.q_tracker.update_state(tf.reduce_mean(q_taken))
         return {metric.name: metric.result() for metric in self.metrics}
@@ -163,15 +169,22 @@ class DQNAgent(Agent):
     def _train_round(self, steps):
         """`steps` gradient steps on fresh minibatches, in one compiled call."""
         if steps not in self._train_rounds:
+            strategy = self.distribute_strategy
 
-            @tf.function(jit_compile=bool(self.jit_compile))
-            def train_round(observations, actions, rewards, next_observations, terminated):
+            # every replica is handed all the minibatches and trains on its rows of each
+            def replica_targets(next_observations):
                 # The target network is fixed during a round: value every next state in one large batch.
-                flat = tf.reshape(next_observations, (-1, *self.observation_shape))
-                next_q_target = tf.reshape(self.target_network(flat, training=False), (steps, -1, self.action_size))
+                flat = tf.reshape(replicas.own_rows(next_observations, axis=1), (-1, *self.observation_shape))
+                return tf.reshape(self.target_network(flat, training=False), (steps, -1, self.action_size))
+
+            def replica_step(i, minibatches, next_q_target):
+                self.train_step(tuple(replicas.own_rows(part[i]) for part in minibatches), next_q_target[i])
+
+            @tf.function(jit_compile=bool(self.jit_compile) and strategy.num_replicas_in_sync == 1)
+            def train_round(*minibatches):
+                next_q_target = strategy.run(replica_targets, args=(minibatches[3],))
                 for i in tf.range(steps):
-                    batch = (observations[i], actions[i], rewards[i], next_observations[i], terminated[i])
-                    self.train_step(batch, next_q_target[i])
+                    strategy.run(replica_step, args=(i, minibatches, next_q_target))
 
             self._train_rounds[steps] = train_round
         batch = self.buffer.sample(self.rng, (steps, self.batch_size))

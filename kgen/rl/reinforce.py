@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from kgen.core import replicas
 from kgen.core.serialization import serializable
 from kgen.core.validation import check_choice, check_int, check_number
 from kgen.ops import losses
@@ -157,26 +158,41 @@ class ReinforceAgent(Agent):
     def train_step(self, data):
         """One policy-gradient step on a batch (observations, actions, returns_to_go, weights).
 
-        `weights` is 1 for real rows and 0 for padding.
+        `weights` is 1 for real rows and 0 for padding. Under a `tf.distribute` strategy
+        every replica is handed the whole batch: the advantages and the means'
+        denominators are the whole batch's, and each replica differentiates its share of
+        the sums over its own rows, so the gradients Keras sums are the one-device ones.
         """
         observations, actions, returns, weights = data
+        advantages = self.advantages(returns, observations, weights)
+        total = tf.maximum(tf.reduce_sum(weights), 1.0)
+        observations, actions, returns, weights, advantages = (
+            replicas.own_rows(part) for part in (observations, actions, returns, weights, advantages))
+        share = float(replicas.num_replicas())  # trackers get share x replicas: their mean over replicas is the whole
+
+        def mean(values):
+            return tf.reduce_sum(weights * values) / total
+
         with tf.GradientTape() as tape:
             distribution = self.policy(observations, training=True)
             log_probs = distribution.log_prob(actions)
-            advantages = self.advantages(returns, observations, weights)
-            policy_loss = losses.policy_gradient_loss(log_probs, advantages, weights)
-            entropy = tf.reduce_sum(weights * distribution.entropy()) / tf.reduce_sum(weights)
+            policy_loss = losses.policy_gradient_loss(log_probs, advantages, weights, total_weight=total)
+            entropy = mean(distribution.entropy())
             loss = policy_loss - self.entropy_coef * entropy
             if self.baseline == "value":
                 values = self.value_network(observations, training=True)[:, 0]
-                value_loss = tf.reduce_sum(weights * (returns - values) ** 2) / tf.reduce_sum(weights)
+                value_loss = mean((returns - values) ** 2)
                 loss = loss + self.value_coef * value_loss
-                self.value_loss_tracker.update_state(value_loss)
+                self.value_loss_tracker.update_state(value_loss * share)
         variables = self.trainable_variables
-        self.optimizer.apply(tape.gradient(loss, variables), variables)
-        self.loss_tracker.update_state(loss)
-        self.policy_loss_tracker.update_state(policy_loss)
-        self.entropy_tracker.update_state(entropy)
+        gradients = tape.gradient(loss, variables)
+        # Measured: without this edge, Grappler's rewrites of the compiled step sometimes let the
+        # update run before the baseline's reads, so the same step gave different weights from run to run.
+        with tf.control_dependencies([advantages, loss, *gradients]):
+            self.optimizer.apply(gradients, variables)
+        self.loss_tracker.update_state(loss * share)
+        self.policy_loss_tracker.update_state(policy_loss * share)
+        self.entropy_tracker.update_state(entropy * share)
         return {metric.name: metric.result() for metric in self.metrics}
 
     def _start(self):
@@ -221,7 +237,8 @@ class ReinforceAgent(Agent):
         weights[:n] = 1.0
         pad = size - n
         if self._update is None:
-            self._update = tf.function(self.train_step, reduce_retracing=True)
+            strategy = self.distribute_strategy
+            self._update = tf.function(lambda batch: strategy.run(self.train_step, args=(batch,)), reduce_retracing=True)
         self._update(
             (
                 np.concatenate([observations, np.repeat(observations[-1:], pad, 0)]).astype(np.float32),

@@ -10,6 +10,8 @@ Every function returns one loss per example, shape (n,), for
 
 import tensorflow as tf
 
+from kgen.core import seeds
+
 
 def _per_example(values):
     """Average a loss over every axis but the first: (n, ...) -> (n,)."""
@@ -230,7 +232,7 @@ def gradient_penalty(critic, real, fake, seed_or_alpha):
     alpha_shape = tf.concat([tf.shape(real)[:1], tf.ones([real.shape.rank - 1], tf.int32)], axis=0)
     seed_or_alpha = tf.convert_to_tensor(seed_or_alpha)
     if seed_or_alpha.dtype.is_integer:
-        alpha = tf.random.stateless_uniform(alpha_shape, seed=seed_or_alpha, dtype=real.dtype)
+        alpha = seeds.uniform(alpha_shape, seed_or_alpha, dtype=real.dtype)
     else:
         alpha = tf.reshape(tf.cast(seed_or_alpha, real.dtype), alpha_shape)
     mixed = fake + alpha * (real - fake)

@@ -48,7 +48,7 @@ def q_learning_loss(q_taken, targets, delta=1.0):
     return tf.reduce_mean(0.5 * quadratic**2 + delta * (absolute - quadratic))
 
 
-def policy_gradient_loss(log_probs, advantages, weights=None):
+def policy_gradient_loss(log_probs, advantages, weights=None, total_weight=None):
     """The REINFORCE surrogate -mean(log pi(a_t | s_t) A_t), whose gradient is the
     score-function estimate of the policy gradient.
 
@@ -58,6 +58,9 @@ def policy_gradient_loss(log_probs, advantages, weights=None):
             as constants (no gradient flows into them).
         weights: optional float tensor (batch,), 0 for padding rows; the mean is over
             the rows with weight.
+        total_weight: optional scalar, the mean's denominator (default the sum of
+            `weights`); a replica computing its share of a larger batch passes the
+            whole batch's.
 
     Returns:
         scalar tensor.
@@ -69,4 +72,5 @@ def policy_gradient_loss(log_probs, advantages, weights=None):
     if weights is None:
         return -tf.reduce_mean(terms)
     weights = tf.cast(weights, log_probs.dtype)
-    return -tf.reduce_sum(weights * terms) / tf.maximum(tf.reduce_sum(weights), 1.0)
+    total = tf.maximum(tf.reduce_sum(weights), 1.0) if total_weight is None else tf.cast(total_weight, log_probs.dtype)
+    return -tf.reduce_sum(weights * terms) / total
