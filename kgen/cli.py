@@ -163,14 +163,15 @@ def make_strategy(name):
 
 def cmd_train(args):
     from kgen import recipes
+    from kgen.callbacks.checkpoint import is_chief
 
     cls = recipes.recipe_class(args.family, getattr(args, "env", None))
     recipe = cls(**recipe_overrides(args, cls))
-    _, scores = recipe.train(args.out, data_dir=args.data_dir, train_subset=args.train_subset, limit=args.limit,
-                             fresh=args.fresh, strategy=make_strategy(args.distribute),
-                             checkpoint_every=args.checkpoint_every)
+    model, scores = recipe.train(args.out, data_dir=args.data_dir, train_subset=args.train_subset, limit=args.limit,
+                                 fresh=args.fresh, strategy=make_strategy(args.distribute),
+                                 checkpoint_every=args.checkpoint_every)
     print(", ".join(f"{k}={v}" for k, v in scores.items()))
-    print(f"preset written to {args.out}")
+    print(f"preset written to {args.out}" if is_chief(model) else f"the chief worker writes the preset to {args.out}")
 
 
 def _score_fields():

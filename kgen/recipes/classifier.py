@@ -38,7 +38,7 @@ class FashionMNISTClassifier(Recipe):
         from kgen.models import Classifier
 
         keras.utils.set_random_seed(self.seed)
-        return Classifier(image_shape=data.x_train.shape[1:])
+        return Classifier(image_shape=data.x_train.shape[1:], seed=self.seed)
 
     def compile(self, model, data):
         steps = self.epochs * (len(data.x_train) // self.batch_size)

@@ -86,6 +86,10 @@ def fit_epochs(model, examples, batch_size, epochs, seed, callbacks=(), verbose=
         when the checkpoint holds them).
     """
     check_int("epochs", epochs, minimum=1)
+    check_int("batch_size", batch_size, minimum=1)
+    check_int("seed", seed, minimum=0)
+    if not isinstance(examples, tuple) or not examples or len({len(array) for array in examples}) != 1:
+        fail("examples", examples, "a non-empty tuple of arrays with the same first axis, e.g. (x,) or (x, y)")
     size = len(examples[0])
     steps = steps_per_epoch(size, batch_size)
     strategy = model.distribute_strategy
