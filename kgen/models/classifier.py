@@ -98,13 +98,16 @@ class Classifier(KgenModel):
         return self.head(self.feature_extractor(images, training=training), training=training)
 
     def compile(self, optimizer="adam", loss=None, metrics=None, **kwargs):
-        """Compile with good defaults: Adam, sparse cross-entropy on logits, accuracy."""
+        """Compile with good defaults: Adam, sparse cross-entropy on logits, accuracy.
+
+        The optimizer is built here, inside any strategy scope (Keras issue 23085)."""
         super().compile(
             optimizer=optimizer,
             loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=metrics if metrics is not None else ["accuracy"],
             **kwargs,
         )
+        self.optimizer.build(self.trainable_variables)
 
     def _check(self, images):
         return check_images("images", images, self.image_shape)

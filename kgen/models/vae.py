@@ -187,8 +187,10 @@ class VAE(KgenModel):
         XLA is left off (Keras' CPU default): with `jit_compile=True` the preset's
         network trained at 11.2 s/epoch against 7.9 s/epoch without, on 2 CPU cores
         (`benchmarks/vae.py`). Pass `jit_compile=True` to try it on other hardware.
+        The optimizer is built here, inside any strategy scope (Keras issue 23085).
         """
         super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
+        self.optimizer.build(self.trainable_variables)
 
     @property
     def metrics(self):
