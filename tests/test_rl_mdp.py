@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from kgen.errors import KgenValueError
+from kgen.errors import KgenError, KgenValueError
 from kgen.rl import mdp
 from kgen.rl.mdp import MDP, GridWorld
 
@@ -135,3 +135,65 @@ def test_tabular_env_follows_the_mdp():
     env.reset(seed=0)
     env.step(3)
     assert env.step(3)[3]  # truncated after 2 steps against the wall
+
+
+def test_estimate_mdp_recovers_a_known_mdps_p_and_r_within_sampling_error():
+    rng = np.random.default_rng(0)
+    S, A, n = 4, 2, 40_000
+    P = rng.dirichlet(np.ones(S), size=(S, A))
+    R = rng.normal(size=(S, A))
+    states, actions = rng.integers(S, size=n), rng.integers(A, size=n)
+    next_states = np.array([rng.choice(S, p=P[s, a]) for s, a in zip(states, actions)])
+    rewards = R[states, actions] + rng.normal(scale=0.5, size=n)
+    model = mdp.estimate_mdp({"states": states, "actions": actions, "rewards": rewards, "next_states": next_states},
+                             S, A, prior=0.0)
+    visits = model.counts[..., None]
+    assert np.all(np.abs(model.transitions - P) < 4 * np.sqrt(P * (1 - P) / visits) + 1e-9)
+    assert np.all(np.abs(model.rewards - R) < 4 * 0.5 / np.sqrt(model.counts))
+
+
+def test_estimate_mdp_makes_unseen_pairs_uniform_and_terminated_states_absorbing():
+    path = {"states": [0, 1, 2], "actions": [1, 1], "rewards": [0.0, 1.0], "terminated": [False, True]}
+    model = mdp.estimate_mdp(path, 3, 2, prior=1.0, unseen_reward=5.0)
+    np.testing.assert_allclose(model.transitions[0, 0], np.full(3, 1 / 3))  # never tried
+    np.testing.assert_allclose(model.transitions[0, 1], [1 / 6, 2 / 3, 1 / 6])  # (count + 1/3) / (1 + 1)
+    assert model.rewards[0, 0] == 5.0 and model.rewards[1, 1] == 1.0
+    assert model.terminal.tolist() == [False, False, True] and model.rewards[2].tolist() == [0.0, 0.0]
+    np.testing.assert_allclose(model.transitions[2, :, 2], 1.0)
+    assert model.initial.tolist() == [1.0, 0.0, 0.0]
+
+
+def test_planning_in_a_model_learnt_from_random_experience_finds_the_optimal_policy():
+    world = mdp.GridWorld(["...G", ".#.X", "S..."], slip=0.1, gamma=0.95)
+    _, optimal = mdp.value_iteration(world.mdp)
+    S = world.mdp.num_states
+    random_policy = np.full((S, 4), 0.25)
+    paths = [mdp.rollout(world.mdp, random_policy, steps=100, seed=i, start=i % S) for i in range(300)]
+    experience = {
+        "states": np.concatenate([p["states"][:-1] for p in paths]),
+        "actions": np.concatenate([p["actions"] for p in paths]),
+        "rewards": np.concatenate([p["rewards"] for p in paths]),
+        "next_states": np.concatenate([p["states"][1:] for p in paths]),
+    }
+    experience["terminated"] = world.mdp.terminal[experience["next_states"]]
+    model = mdp.estimate_mdp(experience, S, 4, gamma=0.95)
+    _, planned = mdp.value_iteration(model)
+    live = ~world.mdp.terminal
+    assert np.array_equal(planned[live], optimal[live])
+
+
+@pytest.mark.parametrize("bad", [
+    dict(transitions=[1, 2]),
+    dict(transitions={"states": [0], "actions": [0]}),
+    dict(transitions={"states": [0, 5], "actions": [0], "rewards": [1.0]}),
+    dict(transitions={"states": [0, 1], "actions": [0.5], "rewards": [1.0]}),
+    dict(transitions={"states": [0, 1], "actions": [0], "rewards": [np.nan]}),
+    dict(num_states=0),
+    dict(prior=-1.0),
+    dict(prior=0.0),  # pairs never tried
+])
+def test_estimate_mdp_rejects_bad_input_naming_the_argument(bad):
+    arguments = dict(transitions={"states": [0, 1], "actions": [0], "rewards": [1.0]}, num_states=2, num_actions=2)
+    arguments.update(bad)
+    with pytest.raises(KgenError):
+        mdp.estimate_mdp(**arguments)

@@ -5,6 +5,7 @@ gymnasium (the `rl` extra) is imported where it is used, so `import kgen` works 
 
 from kgen.rl import mdp
 from kgen.rl.dqn import DQNAgent
+from kgen.rl.dynamics import DynamicsEnsemble
 from kgen.rl.envs import make_env
 from kgen.rl.evaluation import evaluate_policy, record_episode
 from kgen.rl.mdp import MDP, GridWorld
@@ -13,6 +14,7 @@ from kgen.rl.replay import ReplayBuffer
 
 __all__ = [
     "DQNAgent",
+    "DynamicsEnsemble",
     "GridWorld",
     "MDP",
     "ReinforceAgent",

@@ -190,6 +190,91 @@ def policy_iteration(mdp, policy=None, max_iterations=1_000):
     return values, greedy_policy(q_values(mdp, values))
 
 
+def estimate_mdp(transitions, num_states, num_actions, gamma=0.99, prior=1.0, unseen_reward=0.0, initial=None):
+    """A model of the world learnt from experience: P-hat and R-hat by counting.
+
+    P-hat(s' | s, a) = (N(s, a, s') + prior / S) / (N(s, a) + prior), a Dirichlet
+    prior spread evenly over the next states, so a pair never tried is uniform and
+    one tried often is its observed frequencies; R-hat(s, a) is the mean observed
+    reward (`unseen_reward` for a pair never tried). States that some transition
+    entered with `terminated` set are absorbing in the model, with zero reward.
+
+    Args:
+        transitions: dict of arrays "states", "actions", "rewards" (n,) and either
+            "next_states" (n,) or, for one trajectory as `rollout` returns it,
+            "states" of length n + 1; optional "terminated" (n,) bools.
+        num_states, num_actions: int >= 1, the sizes of the model.
+        gamma: float in [0, 1], the model's discount factor (default 0.99).
+        prior: float >= 0, the pseudo-count per (s, a) (default 1.0); 0 is the
+            maximum-likelihood estimate, and then every pair must have been tried.
+        unseen_reward: float, R-hat of a pair never tried (default 0.0; a large
+            value makes a planner explore, as R-max does).
+        initial: optional start distribution (default: where the first transition started).
+
+    Returns:
+        The estimated `MDP`; its `counts` attribute holds N(s, a) (S, A).
+
+    Example:
+        >>> path = mdp.rollout(world.mdp, np.full((S, 4), 0.25), steps=500, seed=0)
+        >>> model = mdp.estimate_mdp(path, S, 4, gamma=0.95)
+        >>> values, policy = mdp.value_iteration(model)      # plan in the learnt model
+
+    Reference: Sutton & Barto, Reinforcement Learning: An Introduction (2nd ed.), sec. 8.1-8.2
+    (model learning and planning); Brafman & Tennenholtz, "R-MAX", JMLR 2002.
+    """
+    if not isinstance(transitions, dict):
+        fail("transitions", transitions, "a dict of arrays states, actions, rewards and next_states", KgenTypeError)
+    missing = [key for key in ("states", "actions", "rewards") if key not in transitions]
+    if missing:
+        fail("transitions", sorted(transitions), f"a dict with keys states, actions, rewards (missing {missing})")
+    S = check_int("num_states", num_states, 1)
+    A = check_int("num_actions", num_actions, 1)
+    prior = check_number("prior", prior, 0.0)
+    unseen_reward = check_number("unseen_reward", unseen_reward)
+    states = _indices("transitions['states']", transitions["states"], S)
+    actions = _indices("transitions['actions']", transitions["actions"], A)
+    rewards = check_finite("transitions['rewards']", transitions["rewards"]).astype("float64").ravel()
+    n = len(actions)
+    if "next_states" in transitions:
+        next_states = _indices("transitions['next_states']", transitions["next_states"], S)
+    elif len(states) == n + 1:
+        states, next_states = states[:-1], states[1:]
+    else:
+        fail("transitions", f"{len(states)} states for {n} actions", "next_states, or n + 1 states of one trajectory")
+    if not (len(states) == len(next_states) == len(rewards) == n):
+        fail("transitions", f"{len(states)} states, {n} actions, {len(rewards)} rewards, {len(next_states)} next states",
+             "arrays of one length")
+    terminated = check_mask("transitions['terminated']", transitions.get("terminated", np.zeros(n, bool)))
+    if terminated.shape != (n,):
+        fail("transitions['terminated']", terminated.shape, f"a bool array of shape ({n},)")
+    counts = np.zeros((S, A, S))
+    np.add.at(counts, (states, actions, next_states), 1.0)
+    reward_sums = np.zeros((S, A))
+    np.add.at(reward_sums, (states, actions), rewards)
+    visits = counts.sum(axis=2)
+    if prior == 0 and np.any(visits == 0):
+        s, a = np.argwhere(visits == 0)[0]
+        fail("prior", 0, f"a positive pseudo-count: the pair (s={s}, a={a}) was never tried")
+    P = (counts + prior / S) / (visits + prior)[..., None]
+    R = np.where(visits > 0, reward_sums / np.maximum(visits, 1), unseen_reward)
+    terminal = np.zeros(S, bool)
+    terminal[next_states[terminated]] = True
+    P[terminal] = np.eye(S)[terminal][:, None, :]
+    R[terminal] = 0.0
+    if initial is None and n:
+        initial = np.eye(S)[states[0]] if not terminal[states[0]] else None
+    model = MDP(P, R, gamma=gamma, terminal=terminal, initial=initial)
+    model.counts = visits
+    return model
+
+
+def _indices(name, values, size):
+    array = check_finite(name, values).ravel()
+    if not np.all(array == np.round(array)) or np.any(array < 0) or np.any(array >= size):
+        fail(name, array, f"integer indices in [0, {size})")
+    return array.astype(int)
+
+
 def rollout(mdp, policy, steps, seed=None, start=None):
     """Sample one trajectory s_0, a_0, r_0, s_1, ... of at most `steps` steps.
 
