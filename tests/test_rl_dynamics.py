@@ -98,3 +98,14 @@ def test_bad_input_is_a_kgen_error(call):
     model.compile()
     with pytest.raises(KgenError):
         call(model)
+
+
+def test_rows_grouped_by_member_give_what_explicit_members_give(fitted):
+    model, _ = fitted
+    observations = tf.constant(np.random.default_rng(0).normal(size=(10, 4)), tf.float32)
+    actions = tf.constant(np.arange(10) % 2)
+    members = tf.repeat(tf.range(5), 2)
+    explicit = model.step(observations, actions, members, tf.constant([1, 2]), deterministic=True)
+    grouped = model.step(observations, actions, None, tf.constant([1, 2]), deterministic=True)
+    for a, b in zip(explicit, grouped):
+        np.testing.assert_allclose(np.asarray(b, "float32"), np.asarray(a, "float32"), rtol=1e-5, atol=1e-6)

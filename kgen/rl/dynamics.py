@@ -160,10 +160,15 @@ class DynamicsEnsemble(KgenModel):
         actions = tf.one_hot(tf.cast(actions, tf.int32), self.action_size) if self.discrete else tf.cast(actions, tf.float32)
         return tf.concat([tf.cast(observations, tf.float32), actions], axis=-1)
 
-    def _members(self, inputs):
-        """Every member's (delta mean, delta log-variance, reward, termination logit), each (E, n, ...), normalised."""
+    def _members(self, inputs, grouped=False):
+        """Every member's (delta mean, delta log-variance, reward, termination logit), each (E, n, ...), normalised.
+
+        With `grouped`, the rows are E equal consecutive groups and member e computes only group e."""
         x = (inputs - self.input_mean) / self.input_std
-        x = tf.tile(x[None], [self.ensemble_size, 1, 1])
+        if grouped:
+            x = tf.reshape(x, [self.ensemble_size, -1, x.shape[-1]])
+        else:
+            x = tf.tile(x[None], [self.ensemble_size, 1, 1])
         for layer in self.layers_:
             x = layer(x)
         out = self.head(x)
@@ -261,15 +266,23 @@ class DynamicsEnsemble(KgenModel):
     # ----------------------------------------------------------------- prediction
 
     def step(self, observations, actions, members, seed, deterministic=False):
-        """One model step on tensors (for planners' compiled code): each row from member `members[i]`.
+        """One model step on tensors (for planners' compiled code): each row from member `members[i]`,
+        or, with `members=None`, rows in E equal consecutive groups, group e from member e (each
+        member then computes only its own rows: E times less work).
 
         Returns:
             (next_observations (n, d), rewards (n,), terminated (n,) bool).
         """
-        mean, log_var, reward, logit = self._members(self._inputs(observations, actions))
-        rows = tf.stack([tf.cast(members, tf.int32), tf.range(tf.shape(members)[0])], axis=1)
-        mean, log_var = tf.gather_nd(mean, rows), tf.gather_nd(log_var, rows)
-        reward, logit = tf.gather_nd(reward, rows), tf.gather_nd(logit, rows)
+        if members is None:  # rows grouped by member: E equal consecutive groups (what a Planner passes)
+            outputs = self._members(self._inputs(observations, actions), grouped=True)
+            d = self.observation_size
+            mean, log_var = (tf.reshape(part, [-1, d]) for part in outputs[:2])
+            reward, logit = (tf.reshape(part, [-1]) for part in outputs[2:])
+        else:
+            mean, log_var, reward, logit = self._members(self._inputs(observations, actions))
+            rows = tf.stack([tf.cast(members, tf.int32), tf.range(tf.shape(members)[0])], axis=1)
+            mean, log_var = tf.gather_nd(mean, rows), tf.gather_nd(log_var, rows)
+            reward, logit = tf.gather_nd(reward, rows), tf.gather_nd(logit, rows)
         if not deterministic:
             mean = mean + tf.exp(0.5 * log_var) * seeds.normal(tf.shape(mean), seed)
         next_observations = tf.cast(observations, tf.float32) + mean * self.delta_std + self.delta_mean

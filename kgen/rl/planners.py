@@ -49,14 +49,17 @@ class Planner:
         iterations: int >= 1, CEM rounds (default 5; random shooting uses 1).
         ensemble_size: int >= 1, particles per candidate, one per member (default 5).
         smoothing: float in [0, 1), the share of the old distribution kept each round (default 0.1).
+        grouped: bool, call `step` with `members=None` on rows grouped by member (E equal
+            consecutive groups), as `DynamicsEnsemble.step` takes them fastest (default False:
+            an explicit member per row).
 
     Example:
-        >>> planner = Planner(ensemble.step, 4, num_actions=2, horizon=20, population=300)
+        >>> planner = Planner(ensemble.step, 4, num_actions=2, horizon=20, population=300, grouped=True)
         >>> action = planner.plan(observation, seed=0)
     """
 
     def __init__(self, step, observation_size, num_actions=None, low=None, high=None, method="cem", horizon=15,
-                 population=200, elites=20, iterations=5, ensemble_size=5, smoothing=0.1):
+                 population=200, elites=20, iterations=5, ensemble_size=5, smoothing=0.1, grouped=False):
         if not callable(step):
             fail("step", step, "a callable (observations, actions, members, seed) -> (next, rewards, terminated)",
                  KgenTypeError)
@@ -69,6 +72,7 @@ class Planner:
         self.iterations = 1 if self.method == "random" else check_int("iterations", iterations, 1)
         self.ensemble_size = check_int("ensemble_size", ensemble_size, 1)
         self.smoothing = check_number("smoothing", smoothing, 0.0, 1.0, high_open=True)
+        self.grouped = bool(grouped)
         self.discrete = num_actions is not None
         if self.discrete:
             self.num_actions = check_int("num_actions", num_actions, 1)
@@ -87,8 +91,9 @@ class Planner:
         """Mean over ensemble members of each candidate's masked return; actions (P, H, ...)."""
         P, E = self.population, self.ensemble_size
         states = tf.tile(tf.cast(observation, tf.float32)[None], [P * E, 1])
-        members = tf.tile(tf.range(E, dtype=tf.int32), [P])
-        per_particle = tf.repeat(actions, E, axis=0)  # (P * E, H, ...)
+        # particles grouped by member: rows [e * P, (e + 1) * P) are every candidate on member e
+        members = None if self.grouped else tf.repeat(tf.range(E, dtype=tf.int32), P)
+        per_particle = tf.tile(actions, [E] + [1] * (actions.shape.rank - 1))  # (E * P, H, ...)
         alive = tf.ones([P * E], tf.float32)
         total = tf.zeros([P * E], tf.float32)
         step_seeds = tf.random.experimental.stateless_split(seed, num=self.horizon, alg=seeds.ALGORITHM)
@@ -96,7 +101,7 @@ class Planner:
             states, rewards, terminated = self.step(states, per_particle[:, t], members, step_seeds[t])
             total += alive * tf.cast(rewards, tf.float32)
             alive *= 1.0 - tf.cast(terminated, tf.float32)  # rewards after a predicted termination do not count
-        return tf.reduce_mean(tf.reshape(total, [P, E]), axis=1)
+        return tf.reduce_mean(tf.reshape(total, [E, P]), axis=0)
 
     def _sample(self, distribution, seed):
         P, H = self.population, self.horizon
