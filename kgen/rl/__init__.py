@@ -9,6 +9,7 @@ from kgen.rl.dynamics import DynamicsEnsemble
 from kgen.rl.envs import make_env
 from kgen.rl.evaluation import evaluate_policy, record_episode
 from kgen.rl.mdp import MDP, GridWorld
+from kgen.rl.model_based import ModelBasedAgent
 from kgen.rl.planners import Planner
 from kgen.rl.reinforce import ReinforceAgent
 from kgen.rl.replay import ReplayBuffer
@@ -18,6 +19,7 @@ __all__ = [
     "DynamicsEnsemble",
     "GridWorld",
     "MDP",
+    "ModelBasedAgent",
     "Planner",
     "ReinforceAgent",
     "ReplayBuffer",
