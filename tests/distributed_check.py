@@ -3,7 +3,9 @@ from the same seed, initial weights and global batches; print the relative diffe
 (||w_mirrored - w_one|| / ||w_one|| over the whole model).
 
 Run as a script (the logical devices must be set before TensorFlow starts):
-    python tests/distributed_check.py FAMILY      (gan, cgan, wgan, vae, classifier, dqn or reinforce; one per process)
+    python tests/distributed_check.py FAMILY [FAMILY ...]   (gan, cgan, wgan, vae, classifier, dqn, reinforce)
+
+One JSON line per family.
 
 The agents (dqn, reinforce) run their update rule on synthetic replayed / collected batches.
 """
@@ -39,14 +41,17 @@ def train(family, initial, strategy=None):
     return model.get_weights()
 
 
-def main(family):
+def main(family, strategy):
     keras.utils.set_random_seed(0)
     initial = build(family).get_weights()
     single = train(family, initial)
-    mirrored = train(family, initial, tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+    mirrored = train(family, initial, strategy)
     print(json.dumps({"family": family, "relative_difference": relative_difference(mirrored, single),
                       "change_from_initial": relative_difference(single, initial)}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    # one strategy for every family: a second one's collective instance keys would collide with the first's
+    mirrored_strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    for name in sys.argv[1:]:
+        main(name, mirrored_strategy)

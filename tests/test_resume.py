@@ -51,8 +51,14 @@ def weights(folder):
     return presets.load(keras.Model, str(folder)).get_weights()
 
 
+# the default suite kills one image recipe and one agent; the VAE's and the GAN's in-process resume is
+# tests/test_checkpoint.py's, their killed runs are -m slow
+IN_DEFAULT_SUITE = ("classifier", "dqn")
+
+
 @pytest.mark.data
-@pytest.mark.parametrize("family", sorted(RUNS))
+@pytest.mark.parametrize("family", [family if family in IN_DEFAULT_SUITE else pytest.param(family, marks=pytest.mark.slow)
+                                    for family in sorted(RUNS)])
 def test_killed_twice_the_rerun_command_ends_as_an_uninterrupted_run(family, tmp_path, fashion_mnist_test):
     args = RUNS[family]
     steps = finished(kgen(args, tmp_path / "uninterrupted"))
@@ -74,6 +80,7 @@ def test_killed_twice_the_rerun_command_ends_as_an_uninterrupted_run(family, tmp
         np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.slow  # the refusal itself is tested in process in tests/test_checkpoint.py
 @pytest.mark.data
 def test_a_checkpoint_of_another_command_is_refused_and_fresh_starts_over(tmp_path, fashion_mnist_test):
     args = RUNS["classifier"]

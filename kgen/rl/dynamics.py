@@ -1,5 +1,6 @@
 """A learnt model of the world for continuous states: an ensemble of probabilistic MLPs, each
-predicting a Gaussian over the (normalised) state change, the reward and a termination logit.
+predicting a Gaussian over the (normalised) state change and the reward, and a termination logit
+from the next state.
 
 Reference: Chua et al., "Deep Reinforcement Learning in a Handful of Trials using
 Probabilistic Dynamics Models" (PETS), NeurIPS 2018; Pineda et al., "MBRL-Lib", 2021.
@@ -83,8 +84,12 @@ class DynamicsEnsemble(KgenModel):
     """E probabilistic MLPs p_e(s' - s, r, done | s, a), trained together with `fit`.
 
     Each member outputs the mean and log-variance of a Gaussian over the normalised
-    state change (log-variance softly bounded by learnt limits, as in PETS), the
-    normalised reward and a termination logit. Inputs and targets are normalised
+    state change (log-variance softly bounded by learnt limits, as in PETS) and the
+    normalised reward, from (s, a); and a termination logit from the next state s',
+    by a small network of its own (trained on the true s', applied to the predicted
+    one when planning: termination is a property of the state reached, and a
+    classifier of s' cannot be fooled by action sequences that lead the (s, a)
+    network outside its data, which a planner finds). Inputs and targets are normalised
     with statistics of the training data (`fit` sets them); every member trains on
     its own bootstrap of the data (Poisson(1) weights per transition and member).
     `predict(s, a)` samples a next state, reward and termination per row from one
@@ -97,6 +102,8 @@ class DynamicsEnsemble(KgenModel):
         discrete: bool, actions are indices (one-hot encoded) (default True).
         ensemble_size: int >= 1, members E (default 5).
         hidden_units: tuple of int, each member's hidden layers (default (200, 200, 200)).
+        termination_units: tuple of int, the hidden layers of each member's termination
+            network (default (32, 32)).
         activation: str, the hidden activation (default "swish").
         termination_fn: optional callable (observations, actions, next_observations) ->
             bool tensor (n,), a known termination rule used instead of the learnt head
@@ -111,13 +118,14 @@ class DynamicsEnsemble(KgenModel):
     """
 
     def __init__(self, observation_size, action_size, discrete=True, ensemble_size=5, hidden_units=(200, 200, 200),
-                 activation="swish", termination_fn=None, seed=None, **kwargs):
+                 termination_units=(32, 32), activation="swish", termination_fn=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.observation_size = check_int("observation_size", observation_size, 1)
         self.action_size = check_int("action_size", action_size, 1)
         self.discrete = bool(discrete)
         self.ensemble_size = check_int("ensemble_size", ensemble_size, 1)
         self.hidden_units = tuple(check_int("hidden_units", units, 1) for units in hidden_units)
+        self.termination_units = tuple(check_int("termination_units", units, 1) for units in termination_units)
         self.activation = activation
         if termination_fn is not None and not callable(termination_fn):
             fail("termination_fn", termination_fn, "None or a callable (observations, actions, next_observations) -> "
@@ -127,7 +135,11 @@ class DynamicsEnsemble(KgenModel):
         d, inputs = self.observation_size, self.observation_size + self.action_size
         self.layers_ = [EnsembleDense(self.ensemble_size, units, activation, seed=None if seed is None else seed + i)
                         for i, units in enumerate(self.hidden_units)]
-        self.head = EnsembleDense(self.ensemble_size, 2 * d + 2, seed=None if seed is None else seed + 100)
+        self.head = EnsembleDense(self.ensemble_size, 2 * d + 1, seed=None if seed is None else seed + 100)
+        self.termination_layers = [
+            EnsembleDense(self.ensemble_size, units, activation, seed=None if seed is None else seed + 200 + i)
+            for i, units in enumerate(self.termination_units)]
+        self.termination_layers.append(EnsembleDense(self.ensemble_size, 1, seed=None if seed is None else seed + 300))
         statistic = dict(trainable=False, initializer="zeros")
         self.input_mean = self.add_weight(shape=(inputs,), name="input_mean", **statistic)
         self.input_std = self.add_weight(shape=(inputs,), name="input_std", trainable=False, initializer="ones")
@@ -143,6 +155,7 @@ class DynamicsEnsemble(KgenModel):
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.mse_tracker = keras.metrics.Mean(name="delta_mse")
         self._members(tf.zeros((1, inputs)))
+        self._termination_logits(tf.zeros((1, d)))
         self.built = True
 
     @property
@@ -160,23 +173,33 @@ class DynamicsEnsemble(KgenModel):
         actions = tf.one_hot(tf.cast(actions, tf.int32), self.action_size) if self.discrete else tf.cast(actions, tf.float32)
         return tf.concat([tf.cast(observations, tf.float32), actions], axis=-1)
 
+    def _per_member(self, x, grouped):
+        """(n, k) rows as (E, n / E, k) groups, one per member (`grouped`), or (E, n, k) copies."""
+        if grouped:
+            return tf.reshape(x, [self.ensemble_size, -1, x.shape[-1]])
+        return tf.tile(x[None], [self.ensemble_size, 1, 1])
+
     def _members(self, inputs, grouped=False):
-        """Every member's (delta mean, delta log-variance, reward, termination logit), each (E, n, ...), normalised.
+        """Every member's (delta mean, delta log-variance, reward), each (E, n, ...), normalised.
 
         With `grouped`, the rows are E equal consecutive groups and member e computes only group e."""
-        x = (inputs - self.input_mean) / self.input_std
-        if grouped:
-            x = tf.reshape(x, [self.ensemble_size, -1, x.shape[-1]])
-        else:
-            x = tf.tile(x[None], [self.ensemble_size, 1, 1])
+        x = self._per_member((inputs - self.input_mean) / self.input_std, grouped)
         for layer in self.layers_:
             x = layer(x)
         out = self.head(x)
         d = self.observation_size
-        mean, log_var, reward, logit = out[..., :d], out[..., d:2 * d], out[..., 2 * d], out[..., 2 * d + 1]
+        mean, log_var, reward = out[..., :d], out[..., d:2 * d], out[..., 2 * d]
         log_var = self.max_log_var - tf.nn.softplus(self.max_log_var - log_var)
         log_var = self.min_log_var + tf.nn.softplus(log_var - self.min_log_var)
-        return mean, log_var, reward, logit
+        return mean, log_var, reward
+
+    def _termination_logits(self, next_observations, grouped=False):
+        """Every member's termination logit for reaching `next_observations`, (E, n) (grouped: (E, n / E))."""
+        d = self.observation_size
+        x = self._per_member((next_observations - self.input_mean[:d]) / self.input_std[:d], grouped)
+        for layer in self.termination_layers:
+            x = layer(x)
+        return x[..., 0]
 
     def call(self, inputs):
         observations, actions = inputs
@@ -200,7 +223,8 @@ class DynamicsEnsemble(KgenModel):
 
     def _loss(self, data, weights):
         observations, actions, rewards, next_observations, terminated = data
-        mean, log_var, reward, logit = self._members(self._inputs(observations, actions))
+        mean, log_var, reward = self._members(self._inputs(observations, actions))
+        logit = self._termination_logits(next_observations)
         target = (next_observations - observations - self.delta_mean) / self.delta_std
         nll = 0.5 * tf.reduce_sum((target[None] - mean) ** 2 * tf.exp(-log_var) + log_var, axis=-1)
         reward_error = (((rewards - self.reward_mean) / self.reward_std)[None] - reward) ** 2
@@ -271,27 +295,33 @@ class DynamicsEnsemble(KgenModel):
         member then computes only its own rows: E times less work).
 
         Returns:
-            (next_observations (n, d), rewards (n,), terminated (n,) bool).
+            (next_observations (n, d), rewards (n,), the probability of termination (n,)): the
+            learnt head's sigmoid, or 0/1 from `termination_fn`. A planner weighs later rewards
+            by the probability of still running, which ranks a plan that stays far from
+            termination above one that grazes it (a 0/1 threshold ranks them equal).
         """
-        if members is None:  # rows grouped by member: E equal consecutive groups (what a Planner passes)
-            outputs = self._members(self._inputs(observations, actions), grouped=True)
-            d = self.observation_size
-            mean, log_var = (tf.reshape(part, [-1, d]) for part in outputs[:2])
-            reward, logit = (tf.reshape(part, [-1]) for part in outputs[2:])
+        grouped = members is None  # rows grouped by member: E equal consecutive groups (what a Planner passes)
+        d = self.observation_size
+        mean, log_var, reward = self._members(self._inputs(observations, actions), grouped)
+        if grouped:
+            mean, log_var, reward = tf.reshape(mean, [-1, d]), tf.reshape(log_var, [-1, d]), tf.reshape(reward, [-1])
         else:
-            mean, log_var, reward, logit = self._members(self._inputs(observations, actions))
             rows = tf.stack([tf.cast(members, tf.int32), tf.range(tf.shape(members)[0])], axis=1)
-            mean, log_var = tf.gather_nd(mean, rows), tf.gather_nd(log_var, rows)
-            reward, logit = tf.gather_nd(reward, rows), tf.gather_nd(logit, rows)
+            mean, log_var, reward = tf.gather_nd(mean, rows), tf.gather_nd(log_var, rows), tf.gather_nd(reward, rows)
         if not deterministic:
             mean = mean + tf.exp(0.5 * log_var) * seeds.normal(tf.shape(mean), seed)
         next_observations = tf.cast(observations, tf.float32) + mean * self.delta_std + self.delta_mean
         rewards = reward * self.reward_std + self.reward_mean
         if self.termination_fn is None:
-            terminated = logit > 0.0
+            if grouped:
+                logit = tf.reshape(self._termination_logits(next_observations, grouped=True), [-1])
+            else:  # each row's own member, on its own next state
+                logit = tf.gather_nd(self._termination_logits(next_observations), rows)
+            termination = tf.sigmoid(logit)
         else:
-            terminated = tf.reshape(tf.cast(self.termination_fn(observations, actions, next_observations), tf.bool), [-1])
-        return next_observations, rewards, terminated
+            termination = tf.reshape(tf.cast(self.termination_fn(observations, actions, next_observations), tf.float32),
+                                     [-1])
+        return next_observations, rewards, termination
 
     def predict(self, observations, actions, seed=None, members=None, deterministic=False):
         """Next states, rewards and termination for a batch, as numpy.
@@ -318,14 +348,15 @@ class DynamicsEnsemble(KgenModel):
                                                   alg=seeds.ALGORITHM)
         else:
             members = check_actions("members", members, n, self.ensemble_size, True)
-        out = self.step(observations, actions, members, noise_seed, deterministic)
-        return tuple(np.asarray(value) for value in out)
+        next_observations, rewards, termination = self.step(observations, actions, members, noise_seed, deterministic)
+        return np.asarray(next_observations), np.asarray(rewards), np.asarray(termination) > 0.5
 
     def get_config(self):
         config = super().get_config()
         config.update({
             "observation_size": self.observation_size, "action_size": self.action_size, "discrete": self.discrete,
             "ensemble_size": self.ensemble_size, "hidden_units": list(self.hidden_units),
+            "termination_units": list(self.termination_units),
             "activation": self.activation, "seed": self.seed,
         })
         return config
