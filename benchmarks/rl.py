@@ -12,6 +12,15 @@ DQN (SB3 has no REINFORCE; --no-sb3 skips it).
     python benchmarks/rl.py [--algo dqn|reinforce] [--env CartPole-v1] [--steps N] [--seeds 0 1 2] [--no-sb3]
                             [--set batch_size=64 --set gradient_steps=128]   # a variant of kgen's recipe
 
+Model-based (--algo mbrl): per seed, environment steps until the mean return of the 20
+evaluation episodes reaches the threshold (475 CartPole-v1, -200 Pendulum-v1), evaluated
+every --eval-every steps, for kgen's model-based recipe (`mbrl_cartpole` / `mbrl_pendulum`),
+kgen's DQN recipe and SB3's DQN with the zoo settings (CartPole), or SB3's SAC with the zoo
+settings (Pendulum); and the model-based agent's planning time per action (median of 50
+single-observation plans, the preset's settings, after training).
+
+    python benchmarks/rl.py --algo mbrl [--env CartPole-v1|Pendulum-v1] [--seeds 0 1 2] [--no-sb3]
+
 Throughput (--throughput): the agent loop alone (act with the network + store in
 the replay buffer, no training) on CartPole-v1 with one environment, kgen's DQN
 beside SB3's DQN collecting the same way (gradient_steps=0: it acts and stores, never trains),
@@ -37,7 +46,10 @@ from kgen.rl import DQNAgent  # noqa: E402
 from kgen.rl.evaluation import run_episodes  # noqa: E402
 
 EVAL_EPISODES = 20
-ALGORITHMS = ("dqn", "reinforce")  # the RL recipe families (`kgen train dqn|reinforce`)
+ALGORITHMS = ("dqn", "reinforce", "mbrl")  # the RL recipe families (`kgen train dqn|reinforce|mbrl`)
+THRESHOLDS = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0, "Pendulum-v1": -200.0}
+PEER_STEPS = {"CartPole-v1": 50_000, "Pendulum-v1": 20_000}
+"""Budgets of the model-free peers in the model-based comparison (the zoo's)."""
 
 # rl-baselines3-zoo hyperparams/dqn.yml
 ZOO_DQN = {
@@ -48,6 +60,10 @@ ZOO_DQN = {
                        target_update_interval=250, train_freq=4, gradient_steps=-1, exploration_fraction=0.12,
                        exploration_final_eps=0.1, policy_kwargs=dict(net_arch=[256, 256])),
 }
+
+
+# rl-baselines3-zoo hyperparams/sac.yml
+ZOO_SAC = {"Pendulum-v1": dict(learning_rate=1e-3)}
 
 
 def _sb3():
@@ -129,6 +145,91 @@ def training(args):
     print(summary)
 
 
+def steps_to_threshold(train_chunk, evaluate, budget, every, threshold):
+    """Train `every` env steps at a time up to `budget`; the first step count whose evaluation
+    reaches `threshold` (None if none does), and the evaluations."""
+    curve, steps = [], 0
+    while steps < budget:
+        chunk = min(every, budget - steps)
+        train_chunk(chunk)
+        steps += chunk
+        curve.append((steps, evaluate()))
+        if curve[-1][1] >= threshold:
+            return steps, curve
+    return None, curve
+
+
+def planning_ms(agent, repeats=50):
+    observation = agent.observation_space.sample()
+    agent.planner.plan(observation, seed=0)
+    times = []
+    for i in range(repeats):
+        started = time.perf_counter()
+        agent.planner.plan(observation, seed=i)
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times)
+
+
+def kgen_steps(algo, env_id, budget, seed, every, threshold):
+    """(steps to the threshold or None, the evaluations, the agent) for kgen's `algo` recipe."""
+    recipe = dataclasses.replace(recipes.recipe_class(algo, env_id)(seed=seed), env_steps=budget)
+    agent = recipe.build(None)
+    recipe.compile(agent, None)
+    reached, curve = steps_to_threshold(
+        lambda n: agent.fit(env_steps=n, verbose=0, log_interval=n),
+        lambda: float(np.mean(run_episodes(agent, env_id, EVAL_EPISODES, EVAL_SEED))), budget, every, threshold)
+    return reached, curve, agent
+
+
+def sb3_steps(sb3, env_id, budget, seed, every, threshold):
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    if env_id == "Pendulum-v1":
+        model = sb3.SAC("MlpPolicy", env_id, seed=seed, verbose=0, **ZOO_SAC[env_id])
+    else:
+        model = sb3.DQN("MlpPolicy", env_id, seed=seed, verbose=0, **ZOO_DQN[env_id])
+    reached = []
+
+    class Evaluate(BaseCallback):
+        def _on_step(self):
+            if self.num_timesteps % every == 0:
+                mean = float(np.mean(sb3_returns(model, env_id)))
+                if mean >= threshold:
+                    reached.append(self.num_timesteps)
+                    return False  # stop: reached
+            return True
+
+    model.learn(total_timesteps=budget, callback=Evaluate())
+    return reached[0] if reached else None
+
+
+def model_based(args):
+    env_id, threshold = args.env, args.threshold
+    budget = args.steps or recipes.recipe_class("mbrl", env_id)().env_steps
+    every = args.eval_every or max(budget // 5, 1)
+    peer_budget = PEER_STEPS[env_id]
+    sb3 = None if args.no_sb3 else _sb3()
+    peer = "SAC" if env_id == "Pendulum-v1" else "DQN"
+    print(f"{env_id}: env steps until the mean return of {EVAL_EPISODES} deterministic episodes (reset seeds "
+          f"{EVAL_SEED}..) reaches {threshold}; model-based evaluated every {every:,} of {budget:,} steps, "
+          f"the peers every {peer_budget // 10:,} of {peer_budget:,} ('-': not reached)")
+    header = f"{'seed':>4}  {'kgen MBRL':>9}  {'plan ms':>7}"
+    if env_id == "CartPole-v1":
+        header += f"  {'kgen DQN':>8}"
+    if sb3:
+        header += f"  {'SB3 ' + peer:>8}"
+    print(header)
+    show = lambda value: "-" if value is None else f"{value:,}"  # noqa: E731
+    for seed in args.seeds:
+        reached, curve, agent = kgen_steps("mbrl", env_id, budget, seed, every, threshold)
+        line = f"{seed:>4}  {show(reached):>9}  {planning_ms(agent):>7.1f}"
+        if env_id == "CartPole-v1":
+            line += f"  {show(kgen_steps('dqn', env_id, peer_budget, seed, peer_budget // 10, threshold)[0]):>8}"
+        if sb3:
+            line += f"  {show(sb3_steps(sb3, env_id, peer_budget, seed, peer_budget // 10, threshold)):>8}"
+        print(line + "   model-based curve: " + ", ".join(f"{s:,}: {r:.0f}" for s, r in curve), flush=True)
+
+
 def throughput(args):
     import gymnasium as gym
 
@@ -167,7 +268,9 @@ def main():
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("--steps", type=int, default=None, help="environment steps (default: the recipe's)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--threshold", type=float, default=None, help="solved at (default 475 CartPole, -100 Acrobot)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="solved at (default 475 CartPole, -100 Acrobot, -200 Pendulum)")
+    parser.add_argument("--eval-every", type=int, default=None, help="model-based: env steps between evaluations")
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds")
     parser.add_argument("--no-sb3", action="store_true")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -175,8 +278,13 @@ def main():
     args = parser.parse_args()
     args.overrides = {name: ast.literal_eval(value) for name, value in (item.split("=", 1) for item in args.set)}
     if args.threshold is None:
-        args.threshold = -100.0 if args.env.startswith("Acrobot") else 475.0
-    throughput(args) if args.throughput else training(args)
+        args.threshold = THRESHOLDS[args.env]
+    if args.throughput:
+        throughput(args)
+    elif args.algo == "mbrl":
+        model_based(args)
+    else:
+        training(args)
 
 
 if __name__ == "__main__":

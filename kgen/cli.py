@@ -112,6 +112,10 @@ def cmd_interpolate(args):
     print(plot.interpolation_strip(np.asarray(strip), args.out))
 
 
+FLAG_ALIASES = {"env_steps": ("--steps",)}
+"""Other spellings of a recipe field's flag (`kgen train mbrl --steps 5000`)."""
+
+
 def _recipe_flags(parser, recipes, names=None):
     """Add a flag per field of `recipes` (which share their fields; only `names` when given);
     the help shows each one's default."""
@@ -123,7 +127,7 @@ def _recipe_flags(parser, recipes, names=None):
             defaults = [f"{value} for {recipe.env_id}" for value, recipe in zip(defaults, recipes)]
         kind = field.type if field.type in (int, float, str) else int
         parser.add_argument(
-            cli_flag(field.name), dest=field.name, type=_value_parser(kind), default=argparse.SUPPRESS,
+            cli_flag(field.name), *FLAG_ALIASES.get(field.name, ()), dest=field.name, type=_value_parser(kind), default=argparse.SUPPRESS,
             nargs="+" if field.type is tuple else None, metavar=field.name.upper(),
             help=f"{field.metadata['help']} (default: {', '.join(defaults)})",
         )

@@ -48,7 +48,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("family", ["vae", "cgan"])
+@pytest.mark.parametrize("family", ["vae", pytest.param("cgan", marks=pytest.mark.slow)])
 def test_two_workers_give_the_single_process_weights_and_only_the_chief_checkpoints(family, tmp_path):
     script = os.path.join(HERE, "multiworker_check.py")
     cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}

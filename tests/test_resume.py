@@ -51,9 +51,9 @@ def weights(folder):
     return presets.load(keras.Model, str(folder)).get_weights()
 
 
-# the default suite kills one image recipe and one agent; the VAE's and the GAN's in-process resume is
-# tests/test_checkpoint.py's, their killed runs are -m slow
-IN_DEFAULT_SUITE = ("classifier", "dqn")
+# the default suite kills the agent (its pickled replay buffer and environment); the image recipes'
+# resume runs in process in tests/test_checkpoint.py, their killed runs are -m slow
+IN_DEFAULT_SUITE = ("dqn",)
 
 
 @pytest.mark.data

@@ -92,6 +92,8 @@ def test_the_config_round_trip_rebuilds_the_same_model():
     lambda m: m.fit(collect(10, 0), epochs=0),
     lambda m: DynamicsEnsemble(4, 2, ensemble_size=0),
     lambda m: DynamicsEnsemble(4, 2, termination_fn="done"),
+    lambda m: DynamicsEnsemble(4, 2, termination_fn=lambda following: following[:, 2] > 0.2),  # one argument
+    lambda m: DynamicsEnsemble(4, 2, termination_fn=lambda s, a, following: following > 0.2),  # (n, d) flags
 ])
 def test_bad_input_is_a_kgen_error(call):
     model = DynamicsEnsemble(4, 2, hidden_units=(8,), seed=0)

@@ -11,7 +11,7 @@ gym = pytest.importorskip("gymnasium")
 from kgen.rl import ModelBasedAgent  # noqa: E402
 
 SMALL = dict(hidden_units=(16,), ensemble_size=2, population=20, elites=4, iterations=2, horizon=4,
-             learning_starts=100, train_freq=100, model_epochs=1)
+             learning_starts=100, train_freq=100, model_steps=2)
 
 
 @pytest.mark.parametrize("env", ["CartPole-v1", "Pendulum-v1"])
@@ -47,3 +47,44 @@ def test_fit_needs_env_steps_and_predict_action_the_observation_shape():
         agent.fit(env_steps=0)
     with pytest.raises(KgenError, match="observations"):
         agent.predict_action(np.zeros(3))
+
+
+class Interrupt(Exception):
+    pass
+
+
+class InterruptAfterChunks(keras.callbacks.Callback):
+    def __init__(self, chunks):
+        super().__init__()
+        self.chunks, self.seen = chunks, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.chunks:
+            raise Interrupt
+
+
+def test_an_interrupted_fit_resumes_from_its_checkpoint_to_the_uninterrupted_weights(tmp_path):
+    from kgen.callbacks import Checkpoint
+
+    def agent():
+        built = ModelBasedAgent("CartPole-v1", seed=0, **SMALL)
+        built.compile()
+        return built
+
+    reference = agent()
+    reference.fit(env_steps=1000, log_interval=500, verbose=0)
+
+    first = agent()
+    with pytest.raises(Interrupt):  # 250-step chunks: checkpointed at 500, stopped after 750
+        first.fit(env_steps=1000, log_interval=500, verbose=0,
+                  callbacks=[Checkpoint(tmp_path / "ckpt", every_n_steps=500), InterruptAfterChunks(3)])
+    checkpoint = Checkpoint(tmp_path / "ckpt", every_n_steps=500)
+    resumed = agent()
+    checkpoint.restore(resumed)
+    assert resumed.env_steps == 500 and len(resumed.buffer) == 500
+    resumed.fit(env_steps=1000 - resumed.env_steps, log_interval=500, verbose=0, callbacks=[checkpoint])
+    assert resumed.env_steps == 1000
+    for a, b in zip(reference.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(resumed.buffer.observations[:1000], reference.buffer.observations[:1000])

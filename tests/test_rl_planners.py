@@ -48,6 +48,25 @@ def test_rewards_after_a_predicted_termination_are_masked():
     assert planner.plan(np.zeros(1), seed=0) == 1  # unmasked, action 0 would score 5 > 3
 
 
+def test_a_terminal_value_lets_the_planner_see_past_its_horizon():
+    def model(states, actions, members, seed):
+        # action 0 earns 1 a step but drifts the state up; action 1 earns 0.5 and stays
+        moved = states + tf.cast(actions == 0, tf.float32)[:, None]
+        return moved, tf.where(actions == 0, 1.0, 0.5), tf.zeros_like(actions, tf.bool)
+
+    def value(states):  # drifting is ruinous beyond the horizon
+        return -10.0 * states[:, 0]
+
+    settings = dict(num_actions=2, horizon=3, population=64, elites=8, ensemble_size=1)
+    assert Planner(model, 1, **settings).plan(np.zeros(1), seed=0) == 0           # 3 > 1.5 within the horizon
+    assert Planner(model, 1, terminal_value=value, discount=0.9, **settings).plan(np.zeros(1), seed=0) == 1
+
+
+def test_a_batch_of_observations_is_planned_in_one_search():
+    planner = Planner(quadratic_discrete, 1, num_actions=5, horizon=4, population=300, elites=30, ensemble_size=2)
+    assert planner.plan(np.zeros((3, 1)), seed=0).tolist() == [3, 3, 3]
+
+
 def test_a_plan_is_one_traced_function_over_steps():
     planner = Planner(quadratic_discrete, 1, num_actions=5, horizon=3, population=50, elites=5, ensemble_size=2)
     for t in range(4):
@@ -56,7 +75,8 @@ def test_a_plan_is_one_traced_function_over_steps():
 
 
 @pytest.mark.parametrize("bad", [dict(horizon=0), dict(population=0), dict(elites=500), dict(method="mppi"),
-                                 dict(num_actions=None), dict(step="model")])
+                                 dict(num_actions=None), dict(step="model"), dict(discount=0.0),
+                                 dict(terminal_value="V")])
 def test_bad_settings_are_kgen_errors(bad):
     arguments = {"step": quadratic_discrete, "observation_size": 1, "num_actions": 5, **bad}
     with pytest.raises(KgenError):

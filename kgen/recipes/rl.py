@@ -1,4 +1,4 @@
-"""The RL recipes: `dqn_cartpole`, `dqn_acrobot` and `reinforce_cartpole`. Hyperparameters per
+"""The RL recipes: `dqn_cartpole`, `dqn_acrobot`, `reinforce_cartpole`, `mbrl_cartpole` and `mbrl_pendulum`. Hyperparameters per
 (algorithm, environment), started from the rl-baselines3-zoo ones (docs/rl.md says what differs
 and why); a learning rate that decays linearly to zero over the run; evaluation over 100 greedy
 episodes; the model card."""
@@ -15,6 +15,7 @@ from kgen.eval import scores
 from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter, redefault
 from kgen.rl.dqn import DQNAgent
 from kgen.rl.evaluation import record_episode
+from kgen.rl.model_based import ModelBasedAgent
 from kgen.rl.reinforce import ReinforceAgent
 
 EVAL_SEED = 1_000
@@ -205,3 +206,55 @@ class ReinforceCartPole(AgentRecipe):
 
     def updates(self, agent):
         return max(1, self.env_steps // agent.batch_steps)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelBasedRecipe(AgentRecipe):
+    """PETS-style model-based RL: the fields below are `kgen.rl.ModelBasedAgent`'s arguments. The
+    ensemble is refitted many times on growing data, so its learning rate stays constant."""
+
+    agent_class = ModelBasedAgent
+    family = "mbrl"
+    algorithm = "model-based agent (a probabilistic dynamics ensemble and CEM model-predictive control)"
+    networks = "dynamics ensemble (the planner has no weights)"
+    checkpoint_every = 1000
+
+    env_steps: int = redefault(AgentRecipe, "env_steps", 5_000)
+    hidden_units: tuple = hyperparameter(agent_default(ModelBasedAgent, "hidden_units"),
+                                         "units of each ensemble member's layers")
+    ensemble_size: int = hyperparameter(agent_default(ModelBasedAgent, "ensemble_size"), "ensemble members")
+    horizon: int = hyperparameter(agent_default(ModelBasedAgent, "horizon"), "planning horizon in steps")
+    population: int = hyperparameter(agent_default(ModelBasedAgent, "population"), "candidate plans per CEM round")
+    elites: int = hyperparameter(agent_default(ModelBasedAgent, "elites"), "best plans CEM refits to")
+    iterations: int = hyperparameter(agent_default(ModelBasedAgent, "iterations"), "CEM rounds per action")
+    learning_starts: int = hyperparameter(agent_default(ModelBasedAgent, "learning_starts"),
+                                          "random env steps before the first model fit")
+    train_freq: int = hyperparameter(agent_default(ModelBasedAgent, "train_freq"), "env steps between model fits")
+    model_steps: int = hyperparameter(agent_default(ModelBasedAgent, "model_steps"),
+                                      "least gradient steps of each model fit")
+
+    def compile(self, model, data):
+        model.compile(keras.optimizers.Adam(self.learning_rate))
+
+    def updates(self, agent):
+        return 1  # unused: the learning rate is constant
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelBasedCartPole(ModelBasedRecipe):
+    """`mbrl_cartpole`: the agent's defaults, 5,000 env steps, learnt termination."""
+
+    preset = "mbrl_cartpole"
+    env_id = "CartPole-v1"
+    summary = "Model-based agent (dynamics ensemble + CEM planner) for CartPole-v1, 5,000 env steps"
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelBasedPendulum(ModelBasedRecipe):
+    """`mbrl_pendulum`: Box actions (Gaussian CEM), 3,000 env steps."""
+
+    preset = "mbrl_pendulum"
+    env_id = "Pendulum-v1"
+    summary = "Model-based agent (dynamics ensemble + CEM planner) for Pendulum-v1, 3,000 env steps"
+
+    env_steps: int = redefault(ModelBasedRecipe, "env_steps", 3_000)

@@ -127,10 +127,9 @@ class DynamicsEnsemble(KgenModel):
         self.hidden_units = tuple(check_int("hidden_units", units, 1) for units in hidden_units)
         self.termination_units = tuple(check_int("termination_units", units, 1) for units in termination_units)
         self.activation = activation
-        if termination_fn is not None and not callable(termination_fn):
-            fail("termination_fn", termination_fn, "None or a callable (observations, actions, next_observations) -> "
-                 "bool tensor", KgenTypeError)
         self.termination_fn = termination_fn
+        if termination_fn is not None:
+            self._check_termination_fn()
         self.seed = None if seed is None else check_int("seed", seed, 0)
         d, inputs = self.observation_size, self.observation_size + self.action_size
         self.layers_ = [EnsembleDense(self.ensemble_size, units, activation, seed=None if seed is None else seed + i)
@@ -145,6 +144,8 @@ class DynamicsEnsemble(KgenModel):
         self.input_std = self.add_weight(shape=(inputs,), name="input_std", trainable=False, initializer="ones")
         self.delta_mean = self.add_weight(shape=(d,), name="delta_mean", **statistic)
         self.delta_std = self.add_weight(shape=(d,), name="delta_std", trainable=False, initializer="ones")
+        self.state_low = self.add_weight(shape=(d,), name="state_low", trainable=False, initializer="zeros")
+        self.state_high = self.add_weight(shape=(d,), name="state_high", trainable=False, initializer="zeros")
         self.reward_mean = self.add_weight(shape=(), name="reward_mean", **statistic)
         self.reward_std = self.add_weight(shape=(), name="reward_std", trainable=False, initializer="ones")
         self.termination_weight = self.add_weight(shape=(), name="termination_weight", trainable=False,
@@ -157,6 +158,22 @@ class DynamicsEnsemble(KgenModel):
         self._members(tf.zeros((1, inputs)))
         self._termination_logits(tf.zeros((1, d)))
         self.built = True
+
+    def _check_termination_fn(self):
+        """Call the known termination rule once on two zero rows: it must take (observations,
+        actions, next_observations) and return one flag per row."""
+        expected = "a callable (observations (n, d), actions, next_observations (n, d)) -> bool tensor (n,)"
+        fn = self.termination_fn
+        if not callable(fn):
+            fail("termination_fn", fn, expected, KgenTypeError)
+        states = tf.zeros((2, self.observation_size))
+        actions = tf.zeros(2, tf.int32) if self.discrete else tf.zeros((2, self.action_size))
+        try:
+            flags = fn(states, actions, states)
+        except TypeError as error:
+            fail("termination_fn", fn, f"{expected} (calling it on two rows failed: {error})", KgenTypeError)
+        if tuple(np.shape(flags)) != (2,):
+            fail("termination_fn", f"a rule returning shape {tuple(np.shape(flags))} for 2 rows", expected)
 
     @property
     def metrics(self):
@@ -194,9 +211,14 @@ class DynamicsEnsemble(KgenModel):
         return mean, log_var, reward
 
     def _termination_logits(self, next_observations, grouped=False):
-        """Every member's termination logit for reaching `next_observations`, (E, n) (grouped: (E, n / E))."""
+        """Every member's termination logit for reaching `next_observations`, (E, n) (grouped: (E, n / E)).
+
+        A state beyond the range of the training data's next states is judged as the nearest one
+        inside it: the network's extrapolation cannot call a far-out state safe, while a state at
+        the edge of the data is where the episodes ended."""
         d = self.observation_size
-        x = self._per_member((next_observations - self.input_mean[:d]) / self.input_std[:d], grouped)
+        clipped = tf.clip_by_value(next_observations, self.state_low, self.state_high)
+        x = self._per_member((clipped - self.input_mean[:d]) / self.input_std[:d], grouped)
         for layer in self.termination_layers:
             x = layer(x)
         return x[..., 0]
@@ -216,6 +238,8 @@ class DynamicsEnsemble(KgenModel):
         self.input_std.assign(np.maximum(inputs.std(0), 1e-6))
         self.delta_mean.assign(delta.mean(0))
         self.delta_std.assign(np.maximum(delta.std(0), 1e-6))
+        self.state_low.assign(next_observations.min(0))
+        self.state_high.assign(next_observations.max(0))
         self.reward_mean.assign(float(rewards.mean()))
         self.reward_std.assign(float(max(rewards.std(), 1e-6)))
         ended = float(np.sum(terminated))

@@ -4,7 +4,7 @@ import numpy as np
 
 from kgen.core import files
 from kgen.core.validation import check_int, fail
-from kgen.rl.envs import make_env
+from kgen.rl.envs import make_env, step_argument
 
 
 def _check_agent(agent):
@@ -29,11 +29,37 @@ def _play(agent, env, seed, deterministic, max_steps=None, on_step=None):
     return total, steps
 
 
+def _play_in_lockstep(agent, env_id, seeds, deterministic, max_steps=None):
+    """The returns of one episode per reset seed, all played at once: every step, one
+    `predict_action` call on the batch of current observations (an episode that ended
+    keeps its last observation in the batch, so the batch size, and what a planner
+    traces for it, stays fixed)."""
+    envs = [make_env(env_id) for _ in seeds]
+    try:
+        observations = np.stack([env.reset(seed=s)[0] for env, s in zip(envs, seeds)])
+        totals, steps, done = np.zeros(len(seeds)), np.zeros(len(seeds), int), np.zeros(len(seeds), bool)
+        while not done.all():
+            actions = agent._to_env(agent.predict_action(observations, deterministic))
+            for i in np.flatnonzero(~done):
+                observation, reward, terminated, truncated, _ = envs[i].step(step_argument(actions[i]))
+                observations[i] = observation
+                totals[i] += float(reward)
+                steps[i] += 1
+                done[i] = terminated or truncated or (max_steps is not None and steps[i] >= max_steps)
+    finally:
+        for env in envs:
+            env.close()
+    return [float(total) for total in totals]
+
+
 def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_steps=None):
     """The return of each of `episodes` episodes (a list of floats).
 
     Episode i starts from `env.reset(seed=seed + i)`, so a deterministic policy
-    gives the same returns for the same seed.
+    gives the same returns for the same seed. An agent whose `plays_in_lockstep` is
+    true (a planner: one search for a batch costs far less than one per observation)
+    plays all the episodes at once from an environment id; its returns then depend on
+    how many episodes are played together, never on anything else.
     """
     _check_agent(agent)
     episodes = check_int("episodes", episodes, 1)
@@ -45,6 +71,8 @@ def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_
     agent.rng = np.random.default_rng(seed)  # stochastic actions are reproducible too
     returns = []
     try:
+        if getattr(agent, "plays_in_lockstep", False) and isinstance(env_or_id, str):
+            return _play_in_lockstep(agent, env_or_id, [seed + i for i in range(episodes)], deterministic, max_steps)
         for episode in range(episodes):
             returns.append(_play(agent, env, seed + episode, deterministic, max_steps)[0])
     finally:

@@ -1,16 +1,23 @@
 """Model-based RL: learn a model of the world from experience and act by planning in it."""
 
+import math
 import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from kgen.core.serialization import serializable
-from kgen.core.validation import check_int, fail
-from kgen.rl.agent import Agent, probe_observations
+from kgen.core.validation import check_int, check_number, fail
+from kgen.rl.agent import Agent, mlp, probe_observations
 from kgen.rl.dynamics import DynamicsEnsemble
 from kgen.rl.planners import Planner
 from kgen.rl.replay import ReplayBuffer
+
+VALUE_ROUNDS = 4
+"""Fitted value iteration rounds per refit: targets r + gamma V(s') recomputed this often."""
+VALIDATION_FRACTION = 0.1
+"""The share of the transitions (a random one each time) each model fit holds out for `model_val_loss`."""
 
 
 @serializable
@@ -19,10 +26,13 @@ class ModelBasedAgent(Agent):
 
     `fit(env_steps=N)` collects `learning_starts` steps with uniformly random actions,
     then alternates: every `train_freq` environment steps the ensemble is refitted on
-    all the experience so far (`model_epochs` epochs), and every action is the first
+    all the experience so far (whole epochs, at least `model_steps` gradient steps:
+    a fixed number of epochs would give the first fits, on a few hundred
+    transitions, a handful of steps), and every action is the first
     step of a `Planner` search (CEM or random shooting over `horizon` steps, each
-    candidate rolled out once per ensemble member). Logs: `episode_return`,
-    `model_loss`, `model_val_loss`, `plan_ms` (mean planning time per action) and the
+    candidate rolled out once per ensemble member, its return completed by a learnt
+    value of the state it ends in). Logs: `episode_return`, `model_loss`,
+    `model_val_loss`, `value_loss`, `plan_ms` (mean planning time per action) and the
     common agent logs.
 
     Args:
@@ -34,9 +44,13 @@ class ModelBasedAgent(Agent):
         horizon, population, elites, iterations: the planner's settings (defaults 20, 200, 20, 5).
         ensemble_size: int, members of the default ensemble (default 5).
         hidden_units: tuple of int, the default ensemble's layers (default (200, 200, 200)).
+        value_units: tuple of int or None, the layers of the value network V(s) whose estimate
+            the planner adds after its horizon (default (64, 64); None: no value, the
+            planner sees only its horizon).
+        gamma: float in [0, 1), the discount of the value and of the planner's rewards (default 0.98).
         learning_starts: int, random steps before the first model fit (default 250).
         train_freq: int, environment steps between model fits (default 250).
-        model_epochs: int, epochs of each model fit (default 10).
+        model_steps: int, the least gradient steps of each model fit (default 200).
         model_batch_size: int (default 256).
         buffer_size: int, transitions kept (default 100,000).
         seed: optional int.
@@ -51,33 +65,46 @@ class ModelBasedAgent(Agent):
     """
 
     discrete_only = False
+    plays_in_lockstep = True
+    """`kgen.rl.evaluate_policy` plays the episodes at once, one planner search per step for all."""
     default_learning_rate = 1e-3
     resume_attributes = Agent.resume_attributes + ("buffer", "_since_train", "_model_logs")
 
     def __init__(self, env, ensemble=None, planner="cem", horizon=20, population=200, elites=20, iterations=5,
-                 ensemble_size=5, hidden_units=(200, 200, 200), learning_starts=250, train_freq=250, model_epochs=10,
-                 model_batch_size=256, buffer_size=100_000, seed=None, **kwargs):
+                 ensemble_size=5, hidden_units=(200, 200, 200), value_units=(64, 64), gamma=0.98,
+                 learning_starts=250, train_freq=250, model_steps=200, model_batch_size=256, buffer_size=100_000,
+                 seed=None, **kwargs):
         super().__init__(env, seed=seed, **kwargs)
         if len(self.observation_shape) != 1:
             fail("env", f"observations of shape {self.observation_shape}", "1-D Box observations for ModelBasedAgent")
         self.learning_starts = check_int("learning_starts", learning_starts, 0)
         self.train_freq = check_int("train_freq", train_freq, 1)
-        self.model_epochs = check_int("model_epochs", model_epochs, 1)
+        self.model_steps = check_int("model_steps", model_steps, 1)
         self.model_batch_size = check_int("model_batch_size", model_batch_size, 1)
         self.buffer_size = check_int("buffer_size", buffer_size, 1)
+        self.gamma = check_number("gamma", gamma, 0.0, 1.0, high_open=True)
+        self.value_units = None if value_units is None else tuple(check_int("value_units", u, 1) for u in value_units)
         if isinstance(ensemble, dict):
             ensemble = keras.layers.deserialize(ensemble)
         self.ensemble = ensemble or DynamicsEnsemble(
             self.observation_shape[0], self.action_size, discrete=self.discrete, ensemble_size=ensemble_size,
             hidden_units=hidden_units, seed=seed)
+        self.value_network = None
+        if self.value_units is not None:
+            self.value_network = mlp(self.value_units, 1, "swish", "value", seed=seed)
+            self.value_network.build((None, self.observation_shape[0]))
         bounds = {} if self.discrete else {"low": self.action_space.low, "high": self.action_space.high}
         self.planner = Planner(
             self.ensemble.step, self.observation_shape[0], num_actions=self.action_size if self.discrete else None,
             method=planner, horizon=horizon, population=population, elites=elites, iterations=iterations,
-            ensemble_size=self.ensemble.ensemble_size, grouped=True, **bounds)
+            ensemble_size=self.ensemble.ensemble_size, grouped=True, discount=self.gamma,
+            terminal_value=None if self.value_network is None else self.value, **bounds)
+        self.value_optimizer = None
         self.buffer = None
         self._since_train = 0
         self._model_logs = {"model_loss": float("nan"), "model_val_loss": float("nan")}
+        if self.value_network is not None:
+            self._model_logs["value_loss"] = float("nan")
         self._plan_seconds, self._plans = 0.0, 0
         self.built = True
 
@@ -91,9 +118,51 @@ class ModelBasedAgent(Agent):
         return []
 
     def compile(self, optimizer=None, **kwargs):
-        """Compile the ensemble (default Adam(1e-3)); the agent's optimizer is the ensemble's."""
+        """Compile the ensemble (default Adam(1e-3)); the agent's optimizer is the ensemble's. The
+        value network gets its own Adam(1e-3)."""
         self.ensemble.compile(optimizer=optimizer or keras.optimizers.Adam(self.default_learning_rate))
         super().compile(optimizer=self.ensemble.optimizer, **kwargs)
+        if self.value_network is not None:
+            self.value_optimizer = keras.optimizers.Adam(1e-3)
+            self.value_optimizer.build(self.value_network.trainable_variables)
+            self._value_step = tf.function(self._value_update)
+
+    # ----------------------------------------------------------------- the value after the horizon
+
+    def _value_scale(self):
+        """Values are learnt in units of the largest reward magnitude over (1 - gamma)."""
+        reward = tf.maximum(self.ensemble.reward_std, tf.abs(self.ensemble.reward_mean))
+        return tf.maximum(reward, 1e-6) / (1.0 - self.gamma)
+
+    def _value_units(self, states):
+        d = self.observation_shape[0]
+        x = (tf.cast(states, tf.float32) - self.ensemble.input_mean[:d]) / self.ensemble.input_std[:d]
+        return self.value_network(x)[:, 0]
+
+    def value(self, states):
+        """V(s), the discounted return expected after `states` (N, d) -> (N,); learnt by fitted TD
+        on the real transitions, the planner's estimate of what comes after its horizon."""
+        return self._value_units(states) * self._value_scale()
+
+    def _value_update(self, states, targets):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((self._value_units(states) - targets / self._value_scale()) ** 2)
+        variables = self.value_network.trainable_variables
+        self.value_optimizer.apply(tape.gradient(loss, variables), variables)
+        return loss
+
+    def fit_value(self, transitions):
+        """`model_steps` gradient steps of fitted value iteration, V(s) <- r + gamma (1 - terminated) V(s'),
+        the targets recomputed `VALUE_ROUNDS` times; returns the last batch's loss."""
+        observations, rewards = transitions["observations"], transitions["rewards"]
+        following, continues = transitions["next_observations"], 1.0 - transitions["terminated"].astype("float32")
+        loss = float("nan")
+        for _ in range(VALUE_ROUNDS):
+            targets = rewards + self.gamma * continues * self.value(following).numpy()
+            for _ in range(max(1, self.model_steps // VALUE_ROUNDS)):
+                rows = self.rng.integers(len(observations), size=self.model_batch_size)
+                loss = float(self._value_step(observations[rows], targets[rows].astype("float32")))
+        return loss
 
     def _start(self):
         action_shape = () if self.discrete else (self.action_size,)
@@ -108,10 +177,10 @@ class ModelBasedAgent(Agent):
 
     def _plan(self, observations):
         started = time.perf_counter()
-        actions = [self.planner.plan(observation, seed=int(self.rng.integers(2**31 - 1))) for observation in observations]
+        actions = self.planner.plan(observations, seed=int(self.rng.integers(2**31 - 1)))  # one search for the batch
         self._plan_seconds += time.perf_counter() - started
         self._plans += len(observations)
-        return np.asarray(actions)
+        return actions
 
     def _explore(self, observations):
         if self.env_steps < self.learning_starts or self._model_logs["model_loss"] != self._model_logs["model_loss"]:
@@ -137,15 +206,22 @@ class ModelBasedAgent(Agent):
     def fit_model(self):
         """Refit the ensemble on every stored transition; returns its History."""
         size = len(self.buffer)
+        # shuffled, so the held-out rows are a random tenth, not always the newest (the current policy's) steps
+        order = self.rng.permutation(size)
         transitions = {
-            "observations": self.buffer.observations[:size], "actions": self.buffer.actions[:size],
-            "rewards": self.buffer.rewards[:size], "next_observations": self.buffer.next_observations[:size],
-            "terminated": self.buffer.terminated[:size] > 0,
+            "observations": self.buffer.observations[order], "actions": self.buffer.actions[order],
+            "rewards": self.buffer.rewards[order], "next_observations": self.buffer.next_observations[order],
+            "terminated": self.buffer.terminated[order] > 0,
         }
-        history = self.ensemble.fit(transitions, epochs=self.model_epochs, batch_size=self.model_batch_size)
+        held_out = int(size * VALIDATION_FRACTION)
+        batches = math.ceil((size - held_out) / self.model_batch_size)
+        history = self.ensemble.fit(transitions, epochs=math.ceil(self.model_steps / batches),
+                                    batch_size=self.model_batch_size, validation_fraction=VALIDATION_FRACTION)
         logs = history.history
         self._model_logs = {"model_loss": float(logs["loss"][-1]),
                             "model_val_loss": float(logs.get("val_loss", [float("nan")])[-1])}
+        if self.value_network is not None:
+            self._model_logs["value_loss"] = self.fit_value(transitions)
         return history
 
     def _extra_logs(self):
@@ -165,7 +241,8 @@ class ModelBasedAgent(Agent):
             "ensemble": keras.layers.serialize(self.ensemble), "planner": self.planner.method,
             "horizon": self.planner.horizon, "population": self.planner.population, "elites": self.planner.elites,
             "iterations": self.planner.iterations, "learning_starts": self.learning_starts,
-            "train_freq": self.train_freq, "model_epochs": self.model_epochs,
+            "value_units": None if self.value_units is None else list(self.value_units), "gamma": self.gamma,
+            "train_freq": self.train_freq, "model_steps": self.model_steps,
             "model_batch_size": self.model_batch_size, "buffer_size": self.buffer_size,
         })
         return config

@@ -53,6 +53,10 @@ class Planner:
         grouped: bool, call `step` with `members=None` on rows grouped by member (E equal
             consecutive groups), as `DynamicsEnsemble.step` takes them fastest (default False:
             an explicit member per row).
+        discount: float in (0, 1], the weight gamma^t of the reward t steps ahead (default 1.0).
+        terminal_value: optional callable (states (N, d)) -> (N,), an estimate of the return
+            after the horizon, added to a particle's return as gamma^H V(s_H) times its
+            probability of still running (the planner then sees past its horizon).
         jit_compile: bool, compile the search with XLA (default True: it fuses the small
             per-step operations; measured 48 -> 32 ms per action for 64x64x64 members at
             population 200, horizon 15, 3 CEM rounds). `step` must then be XLA-compatible.
@@ -63,7 +67,8 @@ class Planner:
     """
 
     def __init__(self, step, observation_size, num_actions=None, low=None, high=None, method="cem", horizon=15,
-                 population=200, elites=20, iterations=5, ensemble_size=5, smoothing=0.1, grouped=False, jit_compile=True):
+                 population=200, elites=20, iterations=5, ensemble_size=5, smoothing=0.1, grouped=False, discount=1.0,
+                 terminal_value=None, jit_compile=True):
         if not callable(step):
             fail("step", step, "a callable (observations, actions, members, seed) -> (next, rewards, terminated)",
                  KgenTypeError)
@@ -77,6 +82,10 @@ class Planner:
         self.ensemble_size = check_int("ensemble_size", ensemble_size, 1)
         self.smoothing = check_number("smoothing", smoothing, 0.0, 1.0, high_open=True)
         self.grouped = bool(grouped)
+        self.discount = check_number("discount", discount, 0.0, 1.0, low_open=True)
+        if terminal_value is not None and not callable(terminal_value):
+            fail("terminal_value", terminal_value, "None or a callable (states) -> values", KgenTypeError)
+        self.terminal_value = terminal_value
         self.discrete = num_actions is not None
         if self.discrete:
             self.num_actions = check_int("num_actions", num_actions, 1)
@@ -92,79 +101,107 @@ class Planner:
 
     # ----------------------------------------------------------------- the compiled search
 
-    def _returns(self, observation, actions, seed):
-        """Mean over ensemble members of each candidate's masked return; actions (P, H, ...)."""
-        P, E = self.population, self.ensemble_size
-        states = tf.tile(tf.cast(observation, tf.float32)[None], [P * E, 1])
-        # particles grouped by member: rows [e * P, (e + 1) * P) are every candidate on member e
-        members = None if self.grouped else tf.repeat(tf.range(E, dtype=tf.int32), P)
-        per_particle = tf.tile(actions, [E] + [1] * (actions.shape.rank - 1))  # (E * P, H, ...)
-        by_step = tf.transpose(per_particle, [1, 0] + list(range(2, actions.shape.rank)))  # (H, E * P, ...)
+    def _returns(self, observations, actions, seed):
+        """Mean over ensemble members of each candidate's masked return, (B, P); actions (B, P, H, ...)."""
+        E = self.ensemble_size
+        B, P = tf.shape(observations)[0], self.population
+        rows = E * B * P
+        # particles grouped by member: rows [e * B * P, (e + 1) * B * P) are every candidate on member e
+        states = tf.reshape(tf.tile(tf.cast(observations, tf.float32)[None, :, None], [E, 1, P, 1]),
+                            [rows, self.observation_size])
+        members = None if self.grouped else tf.repeat(tf.range(E, dtype=tf.int32), B * P)
+        action_shape = actions.shape[3:]
+        per_particle = tf.reshape(tf.tile(actions[None], [E] + [1] * actions.shape.rank),
+                                  [rows, self.horizon, *action_shape])
+        by_step = tf.transpose(per_particle, [1, 0] + list(range(2, per_particle.shape.rank)))  # (H, rows, ...)
         step_seeds = tf.random.experimental.stateless_split(seed, num=self.horizon, alg=seeds.ALGORITHM)
 
         def one_step(t, states, alive, total):
             states, rewards, terminated = self.step(states, by_step[t], members, step_seeds[t])
-            total += alive * tf.cast(rewards, tf.float32)
+            total += alive * self.discount ** tf.cast(t, tf.float32) * tf.cast(rewards, tf.float32)
             alive *= 1.0 - tf.cast(terminated, tf.float32)  # the probability of still running
             return t + 1, states, alive, total
 
         # a loop, not H unrolled copies of the model: the graph (and XLA's compile) stays small
-        _, _, _, total = tf.while_loop(
+        _, states, alive, total = tf.while_loop(
             lambda t, *_: t < self.horizon, one_step,
-            (tf.constant(0), states, tf.ones([P * E], tf.float32), tf.zeros([P * E], tf.float32)))
-        return tf.reduce_mean(tf.reshape(total, [E, P]), axis=0)
+            (tf.constant(0), states, tf.ones([rows], tf.float32), tf.zeros([rows], tf.float32)))
+        if self.terminal_value is not None:
+            total += alive * self.discount**self.horizon * tf.cast(tf.reshape(self.terminal_value(states), [-1]),
+                                                                   tf.float32)
+        return tf.reduce_mean(tf.reshape(total, [E, B, P]), axis=0)
 
     def _sample(self, distribution, seed):
+        """P candidate sequences per observation from its distribution: (B, P, H) or (B, P, H, k)."""
         P, H = self.population, self.horizon
         if self.discrete:
-            gumbel = -tf.math.log(-tf.math.log(seeds.uniform([P, H, self.num_actions], seed, 1e-9, 1.0)))
-            return tf.argmax(tf.math.log(distribution[0])[None] + gumbel, axis=-1, output_type=tf.int32)
-        mean, std = distribution
-        noise = seeds.normal([P, H, len(self.low)], seed)
-        return tf.clip_by_value(mean[None] + std[None] * noise, self.low, self.high)
+            probabilities = distribution[0]  # (B, H, A)
+            shape = [tf.shape(probabilities)[0], P, H, self.num_actions]
+            gumbel = -tf.math.log(-tf.math.log(seeds.uniform(shape, seed, 1e-9, 1.0)))
+            return tf.argmax(tf.math.log(probabilities)[:, None] + gumbel, axis=-1, output_type=tf.int32)
+        mean, std = distribution  # (B, H, k) each
+        noise = seeds.normal([tf.shape(mean)[0], P, H, len(self.low)], seed)
+        return tf.clip_by_value(mean[:, None] + std[:, None] * noise, self.low, self.high)
 
     def _refit(self, distribution, elite_actions):
+        """The distribution moved toward the elites (B, elites, H, ...)."""
         keep = self.smoothing
         if self.discrete:
-            frequencies = tf.reduce_mean(tf.one_hot(elite_actions, self.num_actions), axis=0)
+            frequencies = tf.reduce_mean(tf.one_hot(elite_actions, self.num_actions), axis=1)
             return (keep * distribution[0] + (1 - keep) * frequencies,)
         mean, std = distribution
-        elite_mean, elite_var = tf.nn.moments(elite_actions, axes=[0])
+        elite_mean, elite_var = tf.nn.moments(elite_actions, axes=[1])
         return keep * mean + (1 - keep) * elite_mean, keep * std + (1 - keep) * tf.sqrt(elite_var + 1e-12)
 
-    def _search(self, observation, initial, seed):
-        """(first action, plan (H, ...)) for one observation; `initial` is the starting distribution."""
+    def _search(self, observations, initial, seed):
+        """(first actions (B, ...), plans (B, H, ...)) for a batch of observations (B, d); `initial` is
+        the starting distribution of each (leading axis B)."""
         distribution = initial
         round_seeds = tf.random.experimental.stateless_split(seed, num=2 * self.iterations, alg=seeds.ALGORITHM)
         best_actions = None
         for i in range(self.iterations):
             actions = self._sample(distribution, round_seeds[2 * i])
-            returns = self._returns(observation, actions, round_seeds[2 * i + 1])
-            top = tf.math.top_k(returns, k=self.elites).indices
-            best_actions = actions[top[0]]
-            distribution = self._refit(distribution, tf.gather(actions, top))
+            returns = self._returns(observations, actions, round_seeds[2 * i + 1])
+            top = tf.math.top_k(returns, k=self.elites).indices  # (B, elites)
+            best_actions = tf.gather(actions, top[:, 0], batch_dims=1)
+            distribution = self._refit(distribution, tf.gather(actions, top, batch_dims=1))
         if self.method == "random":
-            plan = best_actions
+            plans = best_actions
         elif self.discrete:
-            plan = tf.argmax(distribution[0], axis=-1, output_type=tf.int32)
+            plans = tf.argmax(distribution[0], axis=-1, output_type=tf.int32)
         else:
-            plan = distribution[0]
-        return plan[0], plan
+            plans = distribution[0]
+        return plans[:, 0], plans
 
     # ----------------------------------------------------------------- numpy interface
 
-    def initial_distribution(self):
-        """The search's starting distribution: uniform categorical, or a Gaussian centred in the Box."""
+    def initial_distribution(self, batch=1):
+        """The search's starting distribution for `batch` observations: uniform categorical, or a
+        Gaussian centred in the Box with half its width as the standard deviation."""
         H = self.horizon
         if self.discrete:
-            return (tf.fill([H, self.num_actions], 1.0 / self.num_actions),)
+            return (tf.fill([batch, H, self.num_actions], 1.0 / self.num_actions),)
         centre, half = (self.low + self.high) / 2, (self.high - self.low) / 2
-        return tf.constant(np.tile(centre, (H, 1))), tf.constant(np.tile(half, (H, 1)))
+        return tf.constant(np.tile(centre, (batch, H, 1))), tf.constant(np.tile(half, (batch, H, 1)))
 
-    def plan(self, observation, seed=None):
-        """The first action of the plan from `observation` (an int, or a float array (k,) for a Box)."""
-        observation = check_finite("observation", observation).astype("float32").reshape(-1)
-        if observation.shape != (self.observation_size,):
-            fail("observation", observation.shape, f"one observation of shape ({self.observation_size},)")
-        action, _ = self.search(tf.constant(observation), self.initial_distribution(), seeds.stateless_seed(seed))
-        return action.numpy()
+    def plan(self, observations, seed=None):
+        """The first action of the plan from each observation.
+
+        Args:
+            observations: one observation (observation_size,) or a batch (B, observation_size),
+                searched together in one call (one trace per batch size).
+            seed: None, an int or a seed pair.
+
+        Returns:
+            An int (discrete) or a float array (k,) (Box) for one observation; for a batch,
+            an array (B,) or (B, k).
+        """
+        array = check_finite("observations", observations).astype("float32")
+        single = array.ndim == 1
+        batch = array[None] if single else array
+        if batch.ndim != 2 or batch.shape[1] != self.observation_size or not len(batch):
+            fail("observations", array.shape,
+                 f"one observation ({self.observation_size},) or a batch (B, {self.observation_size})")
+        actions, _ = self.search(tf.constant(batch), self.initial_distribution(len(batch)), seeds.stateless_seed(seed))
+        actions = actions.numpy()
+        return actions[0] if single else actions
