@@ -21,6 +21,13 @@ single-observation plans, the preset's settings, after training).
 
     python benchmarks/rl.py --algo mbrl [--env CartPole-v1|Pendulum-v1] [--seeds 0 1 2] [--no-sb3]
 
+Planning cost (--plan-cost): milliseconds per action of the model-based agent's search
+(CartPole-v1 shapes, an untrained ensemble of 5, population 200, one observation),
+for ensemble widths and CEM settings, with and without XLA, interleaved rounds, medians,
+and each as a ratio of the preset's settings.
+
+    python benchmarks/rl.py --plan-cost [--rounds 3]
+
 Throughput (--throughput): the agent loop alone (act with the network + store in
 the replay buffer, no training) on CartPole-v1 with one environment, kgen's DQN
 beside SB3's DQN collecting the same way (gradient_steps=0: it acts and stores, never trains),
@@ -220,14 +227,55 @@ def model_based(args):
         header += f"  {'SB3 ' + peer:>8}"
     print(header)
     show = lambda value: "-" if value is None else f"{value:,}"  # noqa: E731
+    series = {}
     for seed in args.seeds:
         reached, curve, agent = kgen_steps("mbrl", env_id, budget, seed, every, threshold)
+        series[f"kgen model-based, seed {seed}"] = tuple(zip(*curve))
         line = f"{seed:>4}  {show(reached):>9}  {planning_ms(agent):>7.1f}"
         if env_id == "CartPole-v1":
-            line += f"  {show(kgen_steps('dqn', env_id, peer_budget, seed, peer_budget // 10, threshold)[0]):>8}"
+            dqn_reached, dqn_curve, _ = kgen_steps("dqn", env_id, peer_budget, seed, peer_budget // 10, threshold)
+            series[f"kgen DQN, seed {seed}"] = tuple(zip(*dqn_curve))
+            line += f"  {show(dqn_reached):>8}"
         if sb3:
             line += f"  {show(sb3_steps(sb3, env_id, peer_budget, seed, peer_budget // 10, threshold)):>8}"
         print(line + "   model-based curve: " + ", ".join(f"{s:,}: {r:.0f}" for s, r in curve), flush=True)
+    if args.plot:
+        from kgen import plot
+
+        print(plot.curves(series, args.plot, xlabel="environment steps", ylabel=f"mean return of {EVAL_EPISODES} episodes",
+                          logx=True, title=f"{env_id}: evaluation return against experience (until {threshold})"))
+
+
+PLAN_SETTINGS = {  # name: (hidden_units, horizon, iterations, jit_compile)
+    "preset: 64x64x64, H 15, 3 rounds, XLA": ((64, 64, 64), 15, 3, True),
+    "the same without XLA": ((64, 64, 64), 15, 3, False),
+    "128x128x128, H 15, 3 rounds, XLA": ((128, 128, 128), 15, 3, True),
+    "PETS's 200x200x200, H 15, 5 rounds, XLA": ((200, 200, 200), 15, 5, True),
+    "64x64x64, H 25, 3 rounds, XLA": ((64, 64, 64), 25, 3, True),
+}
+
+
+def plan_cost(args):
+    from kgen.rl.dynamics import DynamicsEnsemble
+    from kgen.rl.planners import Planner
+
+    planners = {}
+    for name, (hidden, horizon, iterations, jit) in PLAN_SETTINGS.items():
+        ensemble = DynamicsEnsemble(4, 2, hidden_units=hidden, seed=0)
+        planners[name] = Planner(ensemble.step, 4, num_actions=2, horizon=horizon, population=200, elites=20,
+                                 iterations=iterations, ensemble_size=5, grouped=True, jit_compile=jit)
+        planners[name].plan(np.zeros(4), seed=0)  # trace and compile
+    times = {name: [] for name in planners}
+    for _ in range(args.rounds):
+        for name, planner in planners.items():
+            started = time.perf_counter()
+            for i in range(20):
+                planner.plan(np.zeros(4), seed=i)
+            times[name].append(1000 * (time.perf_counter() - started) / 20)
+    preset = statistics.median(times[next(iter(times))])
+    print(f"ms per action (median of {args.rounds} interleaved rounds of 20 plans), population 200, ensemble of 5")
+    for name, values in times.items():
+        print(f"{name:<42} {statistics.median(values):7.1f} ms   {statistics.median(values) / preset:5.2f}x the preset's")
 
 
 def throughput(args):
@@ -264,6 +312,7 @@ def throughput(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--throughput", action="store_true")
+    parser.add_argument("--plan-cost", action="store_true")
     parser.add_argument("--algo", choices=[f for f in recipes.families() if f in ALGORITHMS], default="dqn")
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("--steps", type=int, default=None, help="environment steps (default: the recipe's)")
@@ -271,6 +320,7 @@ def main():
     parser.add_argument("--threshold", type=float, default=None,
                         help="solved at (default 475 CartPole, -100 Acrobot, -200 Pendulum)")
     parser.add_argument("--eval-every", type=int, default=None, help="model-based: env steps between evaluations")
+    parser.add_argument("--plot", default=None, help="model-based: PNG of the evaluation curves")
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds")
     parser.add_argument("--no-sb3", action="store_true")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -281,6 +331,8 @@ def main():
         args.threshold = THRESHOLDS[args.env]
     if args.throughput:
         throughput(args)
+    elif args.plan_cost:
+        plan_cost(args)
     elif args.algo == "mbrl":
         model_based(args)
     else:

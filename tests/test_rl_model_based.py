@@ -11,7 +11,7 @@ gym = pytest.importorskip("gymnasium")
 from kgen.rl import ModelBasedAgent  # noqa: E402
 
 SMALL = dict(hidden_units=(16,), ensemble_size=2, population=20, elites=4, iterations=2, horizon=4,
-             learning_starts=100, train_freq=100, model_steps=2)
+             learning_starts=100, train_freq=100, model_steps=2, value_steps=20)
 
 
 @pytest.mark.parametrize("env", ["CartPole-v1", "Pendulum-v1"])

@@ -227,6 +227,11 @@ class ModelBasedRecipe(AgentRecipe):
     population: int = hyperparameter(agent_default(ModelBasedAgent, "population"), "candidate plans per CEM round")
     elites: int = hyperparameter(agent_default(ModelBasedAgent, "elites"), "best plans CEM refits to")
     iterations: int = hyperparameter(agent_default(ModelBasedAgent, "iterations"), "CEM rounds per action")
+    value_units: tuple = hyperparameter(agent_default(ModelBasedAgent, "value_units"),
+                                        "units of the value network the planner adds after its horizon")
+    gamma: float = hyperparameter(agent_default(ModelBasedAgent, "gamma"), "discount factor")
+    value_steps: int = hyperparameter(agent_default(ModelBasedAgent, "value_steps"),
+                                      "gradient steps of the value network per model fit")
     learning_starts: int = hyperparameter(agent_default(ModelBasedAgent, "learning_starts"),
                                           "random env steps before the first model fit")
     train_freq: int = hyperparameter(agent_default(ModelBasedAgent, "train_freq"), "env steps between model fits")
@@ -238,6 +243,16 @@ class ModelBasedRecipe(AgentRecipe):
 
     def updates(self, agent):
         return 1  # unused: the learning rate is constant
+
+    def describe(self, model, scores, history=None):
+        described = super().describe(model, scores, history)
+        described["training"] += (
+            " The agent acts by planning: each action is the first of a CEM search in the learnt "
+            f"ensemble ({model.planner.population} candidates x {model.planner.horizon} steps x "
+            f"{model.planner.iterations} rounds x {model.ensemble.ensemble_size} members), the value "
+            "network added after the horizon; the scoring episodes are played in lockstep, one search "
+            "per step for all of them, its random draws seeded from the first reset seed.")
+        return described
 
 
 @dataclasses.dataclass(frozen=True)

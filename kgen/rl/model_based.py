@@ -14,7 +14,7 @@ from kgen.rl.dynamics import DynamicsEnsemble
 from kgen.rl.planners import Planner
 from kgen.rl.replay import ReplayBuffer
 
-VALUE_ROUNDS = 4
+VALUE_ROUNDS = 10
 """Fitted value iteration rounds per refit: targets r + gamma V(s') recomputed this often."""
 VALIDATION_FRACTION = 0.1
 """The share of the transitions (a random one each time) each model fit holds out for `model_val_loss`."""
@@ -41,13 +41,16 @@ class ModelBasedAgent(Agent):
         ensemble: optional `DynamicsEnsemble` (default: `ensemble_size` members of
             `hidden_units`, learnt termination).
         planner: "cem" (default) or "random".
-        horizon, population, elites, iterations: the planner's settings (defaults 20, 200, 20, 5).
+        horizon, population, elites, iterations: the planner's settings (defaults 15, 200, 20, 3:
+            the smallest search the issue allows, for the cost per action).
         ensemble_size: int, members of the default ensemble (default 5).
-        hidden_units: tuple of int, the default ensemble's layers (default (200, 200, 200)).
+        hidden_units: tuple of int, the default ensemble's layers (default (64, 64, 64), not
+            PETS's 200x3, for the cost per action: `python benchmarks/rl.py --plan-cost`).
         value_units: tuple of int or None, the layers of the value network V(s) whose estimate
             the planner adds after its horizon (default (64, 64); None: no value, the
             planner sees only its horizon).
-        gamma: float in [0, 1), the discount of the value and of the planner's rewards (default 0.98).
+        gamma: float in [0, 1), the discount of the value and of the planner's rewards (default 0.99).
+        value_steps: int, gradient steps of the value network per refit (default 1000).
         learning_starts: int, random steps before the first model fit (default 250).
         train_freq: int, environment steps between model fits (default 250).
         model_steps: int, the least gradient steps of each model fit (default 200).
@@ -70,8 +73,8 @@ class ModelBasedAgent(Agent):
     default_learning_rate = 1e-3
     resume_attributes = Agent.resume_attributes + ("buffer", "_since_train", "_model_logs")
 
-    def __init__(self, env, ensemble=None, planner="cem", horizon=20, population=200, elites=20, iterations=5,
-                 ensemble_size=5, hidden_units=(200, 200, 200), value_units=(64, 64), gamma=0.98,
+    def __init__(self, env, ensemble=None, planner="cem", horizon=15, population=200, elites=20, iterations=3,
+                 ensemble_size=5, hidden_units=(64, 64, 64), value_units=(64, 64), gamma=0.99, value_steps=1000,
                  learning_starts=250, train_freq=250, model_steps=200, model_batch_size=256, buffer_size=100_000,
                  seed=None, **kwargs):
         super().__init__(env, seed=seed, **kwargs)
@@ -83,6 +86,7 @@ class ModelBasedAgent(Agent):
         self.model_batch_size = check_int("model_batch_size", model_batch_size, 1)
         self.buffer_size = check_int("buffer_size", buffer_size, 1)
         self.gamma = check_number("gamma", gamma, 0.0, 1.0, high_open=True)
+        self.value_steps = check_int("value_steps", value_steps, VALUE_ROUNDS)
         self.value_units = None if value_units is None else tuple(check_int("value_units", u, 1) for u in value_units)
         if isinstance(ensemble, dict):
             ensemble = keras.layers.deserialize(ensemble)
@@ -152,14 +156,14 @@ class ModelBasedAgent(Agent):
         return loss
 
     def fit_value(self, transitions):
-        """`model_steps` gradient steps of fitted value iteration, V(s) <- r + gamma (1 - terminated) V(s'),
+        """`value_steps` gradient steps of fitted value iteration, V(s) <- r + gamma (1 - terminated) V(s'),
         the targets recomputed `VALUE_ROUNDS` times; returns the last batch's loss."""
         observations, rewards = transitions["observations"], transitions["rewards"]
         following, continues = transitions["next_observations"], 1.0 - transitions["terminated"].astype("float32")
         loss = float("nan")
         for _ in range(VALUE_ROUNDS):
             targets = rewards + self.gamma * continues * self.value(following).numpy()
-            for _ in range(max(1, self.model_steps // VALUE_ROUNDS)):
+            for _ in range(self.value_steps // VALUE_ROUNDS):
                 rows = self.rng.integers(len(observations), size=self.model_batch_size)
                 loss = float(self._value_step(observations[rows], targets[rows].astype("float32")))
         return loss
@@ -241,7 +245,7 @@ class ModelBasedAgent(Agent):
             "ensemble": keras.layers.serialize(self.ensemble), "planner": self.planner.method,
             "horizon": self.planner.horizon, "population": self.planner.population, "elites": self.planner.elites,
             "iterations": self.planner.iterations, "learning_starts": self.learning_starts,
-            "value_units": None if self.value_units is None else list(self.value_units), "gamma": self.gamma,
+            "value_units": None if self.value_units is None else list(self.value_units), "gamma": self.gamma, "value_steps": self.value_steps,
             "train_freq": self.train_freq, "model_steps": self.model_steps,
             "model_batch_size": self.model_batch_size, "buffer_size": self.buffer_size,
         })
