@@ -127,8 +127,8 @@ def _recipe_flags(parser, recipes, names=None):
             defaults = [f"{value} for {recipe.env_id}" for value, recipe in zip(defaults, recipes)]
         kind = field.type if field.type in (int, float, str) else int
         parser.add_argument(
-            cli_flag(field.name), *FLAG_ALIASES.get(field.name, ()), dest=field.name, type=_value_parser(kind), default=argparse.SUPPRESS,
-            nargs="+" if field.type is tuple else None, metavar=field.name.upper(),
+            cli_flag(field.name), *FLAG_ALIASES.get(field.name, ()), dest=field.name, type=_value_parser(kind),
+            default=argparse.SUPPRESS, nargs="+" if field.type is tuple else None, metavar=field.name.upper(),
             help=f"{field.metadata['help']} (default: {', '.join(defaults)})",
         )
 

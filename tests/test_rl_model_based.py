@@ -26,6 +26,16 @@ def test_fit_runs_a_few_hundred_steps_and_logs_the_model_and_the_planning(env):
     assert agent.action_space.contains(np.asarray(action, agent.action_space.dtype).reshape(agent.action_space.shape))
 
 
+def test_evaluation_plays_the_episodes_in_lockstep_and_repeats_itself():
+    from kgen.rl.evaluation import run_episodes
+
+    agent = ModelBasedAgent("CartPole-v1", seed=0, **SMALL)
+    first = run_episodes(agent, "CartPole-v1", episodes=3, seed=5, max_steps=8)
+    assert len(first) == 3 and all(1 <= value <= 8 for value in first)
+    assert run_episodes(agent, "CartPole-v1", episodes=3, seed=5, max_steps=8) == first
+    assert agent.planner.search.experimental_get_tracing_count() == 1  # one batch size: one trace
+
+
 def test_the_config_round_trip_keeps_the_ensemble_and_the_planner():
     agent = ModelBasedAgent("CartPole-v1", seed=0, **SMALL)
     copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(agent))

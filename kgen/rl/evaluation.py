@@ -57,9 +57,10 @@ def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_
 
     Episode i starts from `env.reset(seed=seed + i)`, so a deterministic policy
     gives the same returns for the same seed. An agent whose `plays_in_lockstep` is
-    true (a planner: one search for a batch costs far less than one per observation)
+    true (a planner: one search per step for all the episodes, not one per episode)
     plays all the episodes at once from an environment id; its returns then depend on
-    how many episodes are played together, never on anything else.
+    how many episodes are played together (their plans share random draws), never on
+    anything else.
     """
     _check_agent(agent)
     episodes = check_int("episodes", episodes, 1)

@@ -42,7 +42,7 @@ class ModelBasedAgent(Agent):
             `hidden_units`, learnt termination).
         planner: "cem" (default) or "random".
         horizon, population, elites, iterations: the planner's settings (defaults 15, 200, 20, 3:
-            the smallest search the issue allows, for the cost per action).
+            a short search, for the cost per action).
         ensemble_size: int, members of the default ensemble (default 5).
         hidden_units: tuple of int, the default ensemble's layers (default (64, 64, 64), not
             PETS's 200x3, for the cost per action: `python benchmarks/rl.py --plan-cost`).
@@ -138,7 +138,7 @@ class ModelBasedAgent(Agent):
         reward = tf.maximum(self.ensemble.reward_std, tf.abs(self.ensemble.reward_mean))
         return tf.maximum(reward, 1e-6) / (1.0 - self.gamma)
 
-    def _value_units(self, states):
+    def _normalised_value(self, states):
         d = self.observation_shape[0]
         x = (tf.cast(states, tf.float32) - self.ensemble.input_mean[:d]) / self.ensemble.input_std[:d]
         return self.value_network(x)[:, 0]
@@ -146,11 +146,11 @@ class ModelBasedAgent(Agent):
     def value(self, states):
         """V(s), the discounted return expected after `states` (N, d) -> (N,); learnt by fitted TD
         on the real transitions, the planner's estimate of what comes after its horizon."""
-        return self._value_units(states) * self._value_scale()
+        return self._normalised_value(states) * self._value_scale()
 
     def _value_update(self, states, targets):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean((self._value_units(states) - targets / self._value_scale()) ** 2)
+            loss = tf.reduce_mean((self._normalised_value(states) - targets / self._value_scale()) ** 2)
         variables = self.value_network.trainable_variables
         self.value_optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
