@@ -22,7 +22,8 @@ single-observation plans, the preset's settings, after training).
     python benchmarks/rl.py --algo mbrl [--env CartPole-v1|Pendulum-v1] [--seeds 0 1 2] [--no-sb3]
 
 Planning cost (--plan-cost): milliseconds per action of the model-based agent's search
-(CartPole-v1 shapes, an untrained ensemble of 5, population 200, one observation),
+(CartPole-v1, an untrained agent's ensemble of 5 and value network, population 200, one
+observation),
 for ensemble widths and CEM settings, with and without XLA, interleaved rounds, medians,
 and each as a ratio of the preset's settings.
 
@@ -256,14 +257,15 @@ PLAN_SETTINGS = {  # name: (hidden_units, horizon, iterations, jit_compile)
 
 
 def plan_cost(args):
-    from kgen.rl.dynamics import DynamicsEnsemble
+    from kgen.rl import ModelBasedAgent
     from kgen.rl.planners import Planner
 
     planners = {}
     for name, (hidden, horizon, iterations, jit) in PLAN_SETTINGS.items():
-        ensemble = DynamicsEnsemble(4, 2, hidden_units=hidden, seed=0)
-        planners[name] = Planner(ensemble.step, 4, num_actions=2, horizon=horizon, population=200, elites=20,
-                                 iterations=iterations, ensemble_size=5, grouped=True, jit_compile=jit)
+        agent = ModelBasedAgent("CartPole-v1", hidden_units=hidden, seed=0)  # its ensemble and value network
+        planners[name] = Planner(agent.ensemble.step, 4, num_actions=2, horizon=horizon, population=200, elites=20,
+                                 iterations=iterations, ensemble_size=5, grouped=True, discount=agent.gamma,
+                                 terminal_value=agent.value, jit_compile=jit)
         planners[name].plan(np.zeros(4), seed=0)  # trace and compile
     times = {name: [] for name in planners}
     for _ in range(args.rounds):
