@@ -9,6 +9,7 @@ import distributed_models
 import keras
 import numpy as np
 import pytest
+from interrupts import Interrupt, InterruptAt
 
 from kgen.callbacks import Checkpoint, KLWarmup
 from kgen.core.errors import KgenError
@@ -24,21 +25,6 @@ def model(seed=3):
     classifier = Classifier(filters=(4,), dense_units=8, dropout=0.25, seed=seed)
     classifier.compile()
     return classifier
-
-
-class Interrupt(Exception):
-    pass
-
-
-class InterruptAt(keras.callbacks.Callback):
-    def __init__(self, batches):
-        super().__init__()
-        self.batches, self.seen = batches, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.batches:
-            raise Interrupt
 
 
 def family_model(family):

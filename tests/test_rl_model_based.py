@@ -59,22 +59,9 @@ def test_fit_needs_env_steps_and_predict_action_the_observation_shape():
         agent.predict_action(np.zeros(3))
 
 
-class Interrupt(Exception):
-    pass
-
-
-class InterruptAfterChunks(keras.callbacks.Callback):
-    def __init__(self, chunks):
-        super().__init__()
-        self.chunks, self.seen = chunks, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.chunks:
-            raise Interrupt
-
-
 def test_an_interrupted_fit_resumes_from_its_checkpoint_to_the_uninterrupted_weights(tmp_path):
+    from interrupts import Interrupt, InterruptAt
+
     from kgen.callbacks import Checkpoint
 
     def agent():
@@ -88,7 +75,7 @@ def test_an_interrupted_fit_resumes_from_its_checkpoint_to_the_uninterrupted_wei
     first = agent()
     with pytest.raises(Interrupt):  # 250-step chunks: checkpointed at 500, stopped after 750
         first.fit(env_steps=1000, log_interval=500, verbose=0,
-                  callbacks=[Checkpoint(tmp_path / "ckpt", every_n_steps=500), InterruptAfterChunks(3)])
+                  callbacks=[Checkpoint(tmp_path / "ckpt", every_n_steps=500), InterruptAt(3)])
     checkpoint = Checkpoint(tmp_path / "ckpt", every_n_steps=500)
     resumed = agent()
     checkpoint.restore(resumed)
