@@ -28,6 +28,7 @@ demo: $(VENV)/.installed
 	$(BIN)/kgen interpolate dcgan_fashion_mnist --steps 10 --out out/dcgan_interpolation.png
 	$(BIN)/kgen play dqn_cartpole --episodes 5 --gif out/dqn_cartpole.gif
 	$(BIN)/kgen play reinforce_cartpole --episodes 5
+	$(BIN)/kgen play mbrl_cartpole --episodes 1 --gif out/mbrl_cartpole.gif
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

@@ -144,8 +144,10 @@ def _value_parser(kind):
 def recipe_overrides(args, recipe):
     """The recipe fields given on the command line (tuples for list-valued flags)."""
     names = {field.name for field in dataclasses.fields(recipe)}
-    return {name: tuple(value) if isinstance(value, list) else value
-            for name, value in vars(args).items() if name in names}
+    given = {name: value for name, value in vars(args).items() if name in names}
+    # `--value-units none` is the field set to None, not a tuple holding None
+    return {name: None if value == [None] else tuple(value) if isinstance(value, list) else value
+            for name, value in given.items()}
 
 
 DISTRIBUTE = ("none", "mirrored", "multi-worker")

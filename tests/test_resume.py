@@ -21,9 +21,10 @@ RUNS = {
     "vae": ["train", "vae", *IMAGE_RUN, "--limit", "16", "--num-samples", "10"],
     "dcgan": ["train", "dcgan", *IMAGE_RUN, "--clusters", "4", "--limit", "64"],
     # 250-step chunks; checkpoints every 500 environment steps and at each 1,000-step epoch
-    "dqn": ["train", "dqn", "--env-steps", "3000", "--eval-episodes", "2", "--checkpoint-every", "500"],
+    "dqn": ["train", "dqn", "--env-steps", "2000", "--hidden-units", "64", "64", "--eval-episodes", "2",
+            "--checkpoint-every", "500"],
 }
-KILL_AFTER = {"classifier": 11, "vae": 11, "dcgan": 11, "dqn": 7}
+KILL_AFTER = {"classifier": 11, "vae": 11, "dcgan": 11, "dqn": 5}
 """Batches (agent: chunks) into the first run at which it is killed: after a checkpoint, mid-epoch."""
 
 

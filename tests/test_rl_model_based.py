@@ -64,8 +64,8 @@ def test_an_interrupted_fit_resumes_from_its_checkpoint_to_the_uninterrupted_wei
 
     from kgen.callbacks import Checkpoint
 
-    def agent():
-        built = ModelBasedAgent("CartPole-v1", seed=0, **SMALL)
+    def agent():  # fitting every 250 steps, not 100: three model fits per run
+        built = ModelBasedAgent("CartPole-v1", seed=0, **{**SMALL, "learning_starts": 250, "train_freq": 250})
         built.compile()
         return built
 
@@ -85,3 +85,34 @@ def test_an_interrupted_fit_resumes_from_its_checkpoint_to_the_uninterrupted_wei
     for a, b in zip(reference.get_weights(), resumed.get_weights()):
         np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(resumed.buffer.observations[:1000], reference.buffer.observations[:1000])
+
+
+def test_the_command_line_picks_the_recipe_by_env_and_reads_the_issues_flags():
+    from kgen import cli, recipes
+
+    def parsed(*argv):
+        args = cli.build_parser().parse_args(["train", "mbrl", *argv, "--out", "x"])
+        cls = recipes.recipe_class(args.family, getattr(args, "env", None))
+        return cls(**cli.recipe_overrides(args, cls))
+
+    assert parsed("--env", "CartPole-v1", "--steps", "5000", "--seed", "0") == recipes.ModelBasedCartPole()
+    assert parsed("--env", "Pendulum-v1", "--steps", "2000").env_steps == 2000
+    assert parsed("--env", "Pendulum-v1").value_units is None
+    assert parsed("--value-units", "none") == recipes.ModelBasedCartPole(value_units=None)
+
+
+def test_train_play_and_eval_from_the_command_line(tmp_path, capsys):
+    from kgen import cli
+
+    tiny = ["--steps", "200", "--hidden-units", "16", "--ensemble-size", "2", "--population", "20", "--elites", "4",
+            "--iterations", "2", "--horizon", "4", "--learning-starts", "100", "--train-freq", "100",
+            "--model-steps", "2", "--value-steps", "20", "--eval-episodes", "2"]
+    out = tmp_path / "agent"
+    assert cli.main(["train", "mbrl", "--env", "CartPole-v1", *tiny, "--out", str(out)]) == 0
+    assert "eval_mean_return=" in capsys.readouterr().out
+    card = (out / "README.md").read_text()
+    assert "20 candidates x 4 steps x 2 rounds x 2 members), the value network added after the horizon" in card
+    assert cli.main(["play", str(out), "--episodes", "1"]) == 0
+    assert "episode 1: return" in capsys.readouterr().out
+    assert cli.main(["eval", str(out), "--eval-episodes", "2"]) == 0
+    assert "eval_episodes=2" in capsys.readouterr().out

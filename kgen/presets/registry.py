@@ -21,6 +21,8 @@ PRESET_NAMES = (
     "dqn_acrobot",
     "dqn_cartpole",
     "fashion_mnist_classifier",
+    "mbrl_cartpole",
+    "mbrl_pendulum",
     "reinforce_cartpole",
     "vae_fashion_mnist",
 )

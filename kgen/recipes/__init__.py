@@ -11,7 +11,7 @@ from kgen.recipes.base import Recipe
 from kgen.recipes.classifier import FashionMNISTClassifier
 from kgen.recipes.data import ImageData
 from kgen.recipes.gan import CDCGANFashionMNIST, DCGANFashionMNIST
-from kgen.recipes.rl import DQNAcrobot, DQNCartPole, ReinforceCartPole
+from kgen.recipes.rl import DQNAcrobot, DQNCartPole, ModelBasedCartPole, ModelBasedPendulum, ReinforceCartPole
 from kgen.recipes.vae import VAEFashionMNIST
 
 RECIPES = {
@@ -24,6 +24,8 @@ RECIPES = {
         DQNCartPole,
         DQNAcrobot,
         ReinforceCartPole,
+        ModelBasedCartPole,
+        ModelBasedPendulum,
     )
 }
 """Registered preset name -> the recipe class that trains it (its defaults are the preset's)."""
@@ -67,6 +69,8 @@ __all__ = [
     "DQNCartPole",
     "FashionMNISTClassifier",
     "ImageData",
+    "ModelBasedCartPole",
+    "ModelBasedPendulum",
     "RECIPES",
     "ReinforceCartPole",
     "Recipe",

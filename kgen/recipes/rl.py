@@ -215,8 +215,8 @@ class ModelBasedRecipe(AgentRecipe):
 
     agent_class = ModelBasedAgent
     family = "mbrl"
-    algorithm = "model-based agent (a probabilistic dynamics ensemble and CEM model-predictive control)"
-    networks = "dynamics ensemble (the planner has no weights)"
+    algorithm = "model-based (a probabilistic dynamics ensemble and CEM model-predictive control)"
+    networks = "dynamics ensemble and value network, if any (the planner has no weights)"
     checkpoint_every = 1000
 
     env_steps: int = redefault(AgentRecipe, "env_steps", 5_000)
@@ -241,17 +241,15 @@ class ModelBasedRecipe(AgentRecipe):
     def compile(self, model, data):
         model.compile(keras.optimizers.Adam(self.learning_rate))
 
-    def updates(self, agent):
-        return 1  # unused: the learning rate is constant
-
     def describe(self, model, scores, history=None):
         described = super().describe(model, scores, history)
         described["training"] += (
             " The agent acts by planning: each action is the first of a CEM search in the learnt "
             f"ensemble ({model.planner.population} candidates x {model.planner.horizon} steps x "
-            f"{model.planner.iterations} rounds x {model.ensemble.ensemble_size} members), the value "
-            "network added after the horizon; the scoring episodes are played in lockstep, one search "
-            "per step for all of them, its random draws seeded from the first reset seed.")
+            f"{model.planner.iterations} rounds x {model.ensemble.ensemble_size} members)"
+            + (", the value network added after the horizon" if model.value_network is not None else "")
+            + "; the scoring episodes are played in lockstep, one search per step for all of them, its "
+            "random draws seeded from the first reset seed.")
         return described
 
 
@@ -266,10 +264,15 @@ class ModelBasedCartPole(ModelBasedRecipe):
 
 @dataclasses.dataclass(frozen=True)
 class ModelBasedPendulum(ModelBasedRecipe):
-    """`mbrl_pendulum`: Box actions (Gaussian CEM), 3,000 env steps."""
+    """`mbrl_pendulum`: Box actions (Gaussian CEM), 3,000 env steps. No value network: Pendulum's
+    reward is dense, so the 15-step horizon sees enough of it. The first five episodes are random
+    (1,000 steps, from every starting angle), and each model fit takes 1,000 gradient steps."""
 
     preset = "mbrl_pendulum"
     env_id = "Pendulum-v1"
     summary = "Model-based agent (dynamics ensemble + CEM planner) for Pendulum-v1, 3,000 env steps"
 
     env_steps: int = redefault(ModelBasedRecipe, "env_steps", 3_000)
+    value_units: tuple = redefault(ModelBasedRecipe, "value_units", None)
+    learning_starts: int = redefault(ModelBasedRecipe, "learning_starts", 1_000)
+    model_steps: int = redefault(ModelBasedRecipe, "model_steps", 1_000)
