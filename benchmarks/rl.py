@@ -196,19 +196,18 @@ def sb3_steps(sb3, env_id, budget, seed, every, threshold):
         model = sb3.SAC("MlpPolicy", env_id, seed=seed, verbose=0, **ZOO_SAC[env_id])
     else:
         model = sb3.DQN("MlpPolicy", env_id, seed=seed, verbose=0, **ZOO_DQN[env_id])
-    reached = []
+    curve = []
 
     class Evaluate(BaseCallback):
         def _on_step(self):
             if self.num_timesteps % every == 0:
-                mean = float(np.mean(sb3_returns(model, env_id)))
-                if mean >= threshold:
-                    reached.append(self.num_timesteps)
-                    return False  # stop: reached
+                curve.append((self.num_timesteps, float(np.mean(sb3_returns(model, env_id)))))
+                return curve[-1][1] < threshold  # stop once reached
             return True
 
     model.learn(total_timesteps=budget, callback=Evaluate())
-    return reached[0] if reached else None
+    reached = curve[-1][0] if curve and curve[-1][1] >= threshold else None
+    return reached, curve
 
 
 def model_based(args):
@@ -238,13 +237,15 @@ def model_based(args):
             series[f"kgen DQN, seed {seed}"] = tuple(zip(*dqn_curve))
             line += f"  {show(dqn_reached):>8}"
         if sb3:
-            line += f"  {show(sb3_steps(sb3, env_id, peer_budget, seed, peer_budget // 10, threshold)):>8}"
+            sb3_reached, sb3_curve = sb3_steps(sb3, env_id, peer_budget, seed, peer_budget // 10, threshold)
+            series[f"SB3 {peer}, seed {seed}"] = tuple(zip(*sb3_curve))
+            line += f"  {show(sb3_reached):>8}"
         print(line + "   model-based curve: " + ", ".join(f"{s:,}: {r:.0f}" for s, r in curve), flush=True)
     if args.plot:
         from kgen import plot
 
         print(plot.curves(series, args.plot, xlabel="environment steps", ylabel=f"mean return of {EVAL_EPISODES} episodes",
-                          logx=True, title=f"{env_id}: evaluation return against experience (until {threshold})"))
+                          logx=True, title=f"{env_id}: return against experience"))
 
 
 PLAN_SETTINGS = {  # name: (hidden_units, horizon, iterations, jit_compile)

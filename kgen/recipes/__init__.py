@@ -11,7 +11,13 @@ from kgen.recipes.base import Recipe
 from kgen.recipes.classifier import FashionMNISTClassifier
 from kgen.recipes.data import ImageData
 from kgen.recipes.gan import CDCGANFashionMNIST, DCGANFashionMNIST
-from kgen.recipes.rl import DQNAcrobot, DQNCartPole, ModelBasedCartPole, ModelBasedPendulum, ReinforceCartPole
+from kgen.recipes.rl import (
+    DQNAcrobot,
+    DQNCartPole,
+    ModelBasedCartPole,
+    ModelBasedPendulum,
+    ReinforceCartPole,
+)
 from kgen.recipes.vae import VAEFashionMNIST
 
 RECIPES = {
