@@ -36,6 +36,16 @@ def test_evaluation_plays_the_episodes_in_lockstep_and_repeats_itself():
     assert agent.planner.search.experimental_get_tracing_count() == 1  # one batch size: one trace
 
 
+def test_model_patience_stops_a_model_fit_once_the_held_out_loss_stalls():
+    agent = ModelBasedAgent("CartPole-v1", seed=0, **{**SMALL, "model_steps": 400, "model_patience": 1})
+    agent.compile()
+    agent.fit(env_steps=300, log_interval=300, verbose=0)
+    val_loss = agent.fit_model().history["val_loss"]  # 270 training rows, 2 batches: at most 200 epochs
+    assert 2 <= len(val_loss) < 200 and val_loss[-1] >= min(val_loss[:-1])
+    with pytest.raises(KgenError, match="model_patience"):
+        ModelBasedAgent("CartPole-v1", **{**SMALL, "model_patience": 0})
+
+
 def test_the_config_round_trip_keeps_the_ensemble_and_the_planner():
     agent = ModelBasedAgent("CartPole-v1", seed=0, **SMALL)
     copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(agent))

@@ -53,7 +53,11 @@ class ModelBasedAgent(Agent):
         value_steps: int, gradient steps of the value network per refit (default 1000).
         learning_starts: int, random steps before the first model fit (default 250).
         train_freq: int, environment steps between model fits (default 250).
-        model_steps: int, the least gradient steps of each model fit (default 200).
+        model_steps: int, the least gradient steps of each model fit (default 200); with
+            `model_patience`, the most.
+        model_patience: optional int, stop a model fit once `model_val_loss` has not improved
+            for this many gradient steps, keeping its best weights (default None: always
+            `model_steps`).
         model_batch_size: int (default 256).
         buffer_size: int, transitions kept (default 100,000).
         seed: optional int.
@@ -75,14 +79,15 @@ class ModelBasedAgent(Agent):
 
     def __init__(self, env, ensemble=None, planner="cem", horizon=15, population=200, elites=20, iterations=3,
                  ensemble_size=5, hidden_units=(64, 64, 64), value_units=(64, 64), gamma=0.99, value_steps=1000,
-                 learning_starts=250, train_freq=250, model_steps=200, model_batch_size=256, buffer_size=100_000,
-                 seed=None, **kwargs):
+                 learning_starts=250, train_freq=250, model_steps=200, model_patience=None, model_batch_size=256,
+                 buffer_size=100_000, seed=None, **kwargs):
         super().__init__(env, seed=seed, **kwargs)
         if len(self.observation_shape) != 1:
             fail("env", f"observations of shape {self.observation_shape}", "1-D Box observations for ModelBasedAgent")
         self.learning_starts = check_int("learning_starts", learning_starts, 0)
         self.train_freq = check_int("train_freq", train_freq, 1)
         self.model_steps = check_int("model_steps", model_steps, 1)
+        self.model_patience = None if model_patience is None else check_int("model_patience", model_patience, 1)
         self.model_batch_size = check_int("model_batch_size", model_batch_size, 1)
         self.buffer_size = check_int("buffer_size", buffer_size, 1)
         self.gamma = check_number("gamma", gamma, 0.0, 1.0, high_open=True)
@@ -219,8 +224,13 @@ class ModelBasedAgent(Agent):
         }
         held_out = int(size * VALIDATION_FRACTION)
         batches = math.ceil((size - held_out) / self.model_batch_size)
+        callbacks = []
+        if self.model_patience is not None and held_out:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                "val_loss", patience=math.ceil(self.model_patience / batches), restore_best_weights=True))
         history = self.ensemble.fit(transitions, epochs=math.ceil(self.model_steps / batches),
-                                    batch_size=self.model_batch_size, validation_fraction=VALIDATION_FRACTION)
+                                    batch_size=self.model_batch_size, validation_fraction=VALIDATION_FRACTION,
+                                    callbacks=callbacks)
         logs = history.history
         self._model_logs = {"model_loss": float(logs["loss"][-1]),
                             "model_val_loss": float(logs.get("val_loss", [float("nan")])[-1])}
@@ -246,7 +256,7 @@ class ModelBasedAgent(Agent):
             "horizon": self.planner.horizon, "population": self.planner.population, "elites": self.planner.elites,
             "iterations": self.planner.iterations, "learning_starts": self.learning_starts,
             "value_units": None if self.value_units is None else list(self.value_units), "gamma": self.gamma, "value_steps": self.value_steps,
-            "train_freq": self.train_freq, "model_steps": self.model_steps,
+            "train_freq": self.train_freq, "model_steps": self.model_steps, "model_patience": self.model_patience,
             "model_batch_size": self.model_batch_size, "buffer_size": self.buffer_size,
         })
         return config
