@@ -8,6 +8,10 @@ import tensorflow as tf
 from kgen.core.errors import KgenError
 from kgen.rl.planners import Planner
 
+PLAIN = dict(jit_compile=False)
+"""For the tests of the search's logic: XLA's compile costs seconds per planner; the optimum tests
+keep the compiled default."""
+
 
 def quadratic_discrete(states, actions, members, seed):
     """The state is the last action; reward -(a - 3)^2: the best action is 3 at every step."""
@@ -44,7 +48,7 @@ def test_rewards_after_a_predicted_termination_are_masked():
         rewards = tf.where(actions == 0, 1.0, 0.6)
         return states, rewards, actions == 0
 
-    planner = Planner(model, 1, num_actions=2, horizon=5, population=64, elites=8, ensemble_size=1)
+    planner = Planner(model, 1, num_actions=2, horizon=5, population=64, elites=8, ensemble_size=1, **PLAIN)
     assert planner.plan(np.zeros(1), seed=0) == 1  # unmasked, action 0 would score 5 > 3
 
 
@@ -57,18 +61,20 @@ def test_a_terminal_value_lets_the_planner_see_past_its_horizon():
     def value(states):  # drifting is ruinous beyond the horizon
         return -10.0 * states[:, 0]
 
-    settings = dict(num_actions=2, horizon=3, population=64, elites=8, ensemble_size=1)
+    settings = dict(num_actions=2, horizon=3, population=64, elites=8, ensemble_size=1, **PLAIN)
     assert Planner(model, 1, **settings).plan(np.zeros(1), seed=0) == 0           # 3 > 1.5 within the horizon
     assert Planner(model, 1, terminal_value=value, discount=0.9, **settings).plan(np.zeros(1), seed=0) == 1
 
 
 def test_a_batch_of_observations_is_planned_in_one_search():
-    planner = Planner(quadratic_discrete, 1, num_actions=5, horizon=4, population=300, elites=30, ensemble_size=2)
+    planner = Planner(quadratic_discrete, 1, num_actions=5, horizon=4, population=300, elites=30, ensemble_size=2,
+                      **PLAIN)
     assert planner.plan(np.zeros((3, 1)), seed=0).tolist() == [3, 3, 3]
 
 
 def test_a_plan_is_one_traced_function_over_steps():
-    planner = Planner(quadratic_discrete, 1, num_actions=5, horizon=3, population=50, elites=5, ensemble_size=2)
+    planner = Planner(quadratic_discrete, 1, num_actions=5, horizon=3, population=50, elites=5, ensemble_size=2,
+                      **PLAIN)
     for t in range(4):
         planner.plan(np.full(1, float(t)), seed=t)
     assert planner.search.experimental_get_tracing_count() == 1
