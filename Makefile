@@ -31,7 +31,7 @@ demo: $(VENV)/.installed
 	$(BIN)/kgen play mbrl_cartpole --episodes 1 --gif out/mbrl_cartpole.gif
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 test-slow: $(VENV)/.installed
 	$(BIN)/python -m pytest -m slow

@@ -111,6 +111,7 @@ def test_the_command_line_picks_the_recipe_by_env_and_reads_the_issues_flags():
     assert parsed("--value-units", "none") == recipes.ModelBasedCartPole(value_units=None)
 
 
+@pytest.mark.slow  # three planners compiled; the default suite evaluates mbrl_pendulum from the command line
 def test_train_play_and_eval_from_the_command_line(tmp_path, capsys):
     from kgen import cli
 
