@@ -24,6 +24,7 @@ demo: $(VENV)/.installed
 	$(BIN)/kgen classify fashion_mnist_classifier examples/images/*.png
 	$(BIN)/kgen sample vae_fashion_mnist --num 64 --out out/vae_samples.png
 	$(BIN)/kgen interpolate vae_fashion_mnist --images examples/images/sneaker.png examples/images/ankle_boot.png --steps 10 --out out/vae_interpolation.png
+	$(BIN)/kgen sample pixelcnn_fashion_mnist --num 16 --out out/pixelcnn_samples.png
 	$(BIN)/kgen sample dcgan_fashion_mnist --num 64 --truncation 0.7 --out out/dcgan_samples.png
 	$(BIN)/kgen interpolate dcgan_fashion_mnist --steps 10 --out out/dcgan_interpolation.png
 	$(BIN)/kgen play dqn_cartpole --episodes 5 --gif out/dqn_cartpole.gif

@@ -84,11 +84,14 @@ def cmd_sample(args):
     if hasattr(model, "generate"):
         images = model.generate(args.num, seed=args.seed, truncation=args.truncation, labels=args.label)
     elif hasattr(model, "sample"):
-        if args.truncation is not None or args.label is not None:
-            _unsupported("sample --truncation/--label", args.preset, model, "is a GAN")
-        images = model.sample(args.num, seed=args.seed)
+        if args.truncation is not None:
+            _unsupported("sample --truncation", args.preset, model, "is a GAN")
+        if args.label is not None and getattr(model, "num_classes", None) is None:
+            _unsupported("sample --label", args.preset, model, "is class-conditional")
+        labels = {} if args.label is None else {"labels": args.label}
+        images = model.sample(args.num, seed=args.seed, **labels)
     else:
-        _unsupported("sample", args.preset, model, "can sample images (a VAE or a GAN)")
+        _unsupported("sample", args.preset, model, "can sample images (a VAE, a PixelCNN or a GAN)")
     print(plot.image_grid(np.asarray(images), args.out))
 
 
@@ -277,7 +280,7 @@ def build_parser():
     p.add_argument("--num", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--truncation", type=float, default=None)
-    p.add_argument("--label", type=int, default=None)
+    p.add_argument("--label", type=int, default=None, help="class of a conditional GAN or PixelCNN")
     p.add_argument("--out", default="samples.png")
     p.set_defaults(run=cmd_sample)
 

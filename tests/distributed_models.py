@@ -14,7 +14,7 @@ def relative_difference(weights, reference):
 
 
 def build(family):
-    from kgen.models import DCGAN, VAE, Classifier
+    from kgen.models import DCGAN, VAE, Classifier, PixelCNN
     from kgen.models import vae_networks as nets
     from kgen.rl import DQNAgent, ReinforceAgent
 
@@ -26,6 +26,8 @@ def build(family):
     if family in ("gan", "cgan", "wgan"):
         return DCGAN(latent_dim=8, base_filters=4, seed=3, ema=0.9, num_classes=3 if family == "cgan" else None,
                      loss="wgan-gp" if family == "wgan" else "non_saturating")
+    if family == "pixelcnn":  # conditional, dynamically binarized
+        return PixelCNN(filters=4, num_layers=2, first_kernel_size=3, num_classes=3, seed=3)
     if family == "vae":
         return VAE(nets.conv_encoder(latent_dim=4), nets.conv_decoder(latent_dim=4), 4, binarize=True, seed=3)
     return Classifier(filters=(4,), dense_units=8, dropout=0.25, seed=3)
@@ -34,8 +36,8 @@ def build(family):
 def data(family):
     rng = np.random.default_rng(0)
     x = rng.random((STEPS * GLOBAL_BATCH, 28, 28, 1), dtype="float32")
-    y = (np.arange(len(x)) % (3 if family == "cgan" else 10)).astype("int32")
-    return (x, y) if family in ("cgan", "classifier") else (x,)
+    y = (np.arange(len(x)) % (3 if family in ("cgan", "pixelcnn") else 10)).astype("int32")
+    return (x, y) if family in ("cgan", "classifier", "pixelcnn") else (x,)
 
 
 def update_dqn(agent):

@@ -124,6 +124,8 @@ def test_gan_sample_interpolate(capsys, tmp_path, tiny_cgan_preset):
     status, _, _ = run(capsys, "interpolate", tiny_cgan_preset, "--label", "3", "--out", str(tmp_path / "i.png"))
     assert status == 0 and (tmp_path / "i.png").exists()
     status, _, err = run(capsys, "sample", "vae_fashion_mnist", "--label", "3", "--out", out)
+    assert status == 1 and "is class-conditional" in err
+    status, _, err = run(capsys, "sample", "vae_fashion_mnist", "--truncation", "0.5", "--out", out)
     assert status == 1 and "is a GAN" in err
 
 

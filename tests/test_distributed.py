@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from distributed_models import relative_difference
 
-FAMILIES = ("gan", "cgan", "wgan", "vae", "classifier", "dqn", "reinforce")
+FAMILIES = ("gan", "cgan", "wgan", "vae", "pixelcnn", "classifier", "dqn", "reinforce")
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 

@@ -42,6 +42,7 @@ def test_model_patience_stops_a_model_fit_once_the_held_out_loss_stalls():
     agent.fit(env_steps=300, log_interval=300, verbose=0)
     val_loss = agent.fit_model().history["val_loss"]  # 270 training rows, 2 batches: at most 200 epochs
     assert 2 <= len(val_loss) < 200 and val_loss[-1] >= min(val_loss[:-1])
+    assert agent._model_logs["model_val_loss"] == min(val_loss)  # the restored best epoch's, not the last
     with pytest.raises(KgenError, match="model_patience"):
         ModelBasedAgent("CartPole-v1", **{**SMALL, "model_patience": 0})
 

@@ -4,6 +4,7 @@ from kgen.models import vae_networks
 from kgen.models.classifier import Classifier
 from kgen.models.dcgan import DCGAN
 from kgen.models.gan import GAN
+from kgen.models.pixelcnn import PixelCNN
 from kgen.models.vae import VAE
 
-__all__ = ["Classifier", "DCGAN", "GAN", "VAE", "vae_networks"]
+__all__ = ["Classifier", "DCGAN", "GAN", "PixelCNN", "VAE", "vae_networks"]

@@ -23,6 +23,7 @@ PRESET_NAMES = (
     "fashion_mnist_classifier",
     "mbrl_cartpole",
     "mbrl_pendulum",
+    "pixelcnn_fashion_mnist",
     "reinforce_cartpole",
     "vae_fashion_mnist",
 )

@@ -11,6 +11,7 @@ from kgen.recipes.base import Recipe
 from kgen.recipes.classifier import FashionMNISTClassifier
 from kgen.recipes.data import ImageData
 from kgen.recipes.gan import CDCGANFashionMNIST, DCGANFashionMNIST
+from kgen.recipes.pixelcnn import PixelCNNFashionMNIST
 from kgen.recipes.rl import (
     DQNAcrobot,
     DQNCartPole,
@@ -25,6 +26,7 @@ RECIPES = {
     for recipe in (
         FashionMNISTClassifier,
         VAEFashionMNIST,
+        PixelCNNFashionMNIST,
         DCGANFashionMNIST,
         CDCGANFashionMNIST,
         DQNCartPole,

@@ -232,8 +232,9 @@ class ModelBasedAgent(Agent):
                                     batch_size=self.model_batch_size, validation_fraction=VALIDATION_FRACTION,
                                     callbacks=callbacks)
         logs = history.history
-        self._model_logs = {"model_loss": float(logs["loss"][-1]),
-                            "model_val_loss": float(logs.get("val_loss", [float("nan")])[-1])}
+        kept = callbacks[0].best_epoch if callbacks else -1  # EarlyStopping restored its best epoch's weights
+        self._model_logs = {"model_loss": float(logs["loss"][kept]),
+                            "model_val_loss": float(logs.get("val_loss", [float("nan")] * len(logs["loss"]))[kept])}
         if self.value_network is not None:
             self._model_logs["value_loss"] = self.fit_value(transitions)
         return history
