@@ -72,8 +72,9 @@ def test_bad_hyperparameters_get_kgen_errors():
         recipes.recipe_class("dqn", "Pong-v9")
 
 
-# a planner's CartPole episode is 500 searches: mbrl_pendulum's (200) stands for both in the default suite
-SLOW_EVAL = ("mbrl_cartpole",)
+# a planner's CartPole episode is 500 searches: mbrl_pendulum's (200) stands for both in the default suite;
+# the PixelCNN's 200 samples are 784 sequential steps (its `kgen eval` runs in test_score_measures_... too)
+SLOW_EVAL = ("mbrl_cartpole", "pixelcnn_fashion_mnist")
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW_EVAL else name
