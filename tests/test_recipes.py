@@ -73,7 +73,7 @@ def test_bad_hyperparameters_get_kgen_errors():
 
 
 # a planner's CartPole episode is 500 searches: mbrl_pendulum's (200) stands for both in the default suite;
-# the PixelCNN's 200 samples are 784 sequential steps (its `kgen eval` runs in test_score_measures_... too)
+# the PixelCNN's 200 samples are 784 sequential steps each (the slow test_score_measures_... scores it in full)
 SLOW_EVAL = ("mbrl_cartpole", "pixelcnn_fashion_mnist")
 
 
