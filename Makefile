@@ -2,6 +2,7 @@
 #            pictures go to out/.
 # make test: set up .venv with the dev and rl extras and run the default test suite.
 # make data: install the real Fashion-MNIST (Debian package dataset-fashion-mnist).
+# make docs-images: screenshots of the lab's pages for docs/lab.md (taken by its browser tests).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: demo test test-slow data lint clean
+.PHONY: demo test test-slow data browser docs-images lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,7 @@ demo: $(VENV)/.installed
 	$(BIN)/kgen play reinforce_cartpole --episodes 5
 	$(BIN)/kgen play mbrl_cartpole --episodes 1 --gif out/mbrl_cartpole.gif
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest --durations=25
 
 test-slow: $(VENV)/.installed
@@ -52,6 +53,22 @@ data:
 		echo "apt-get is not available: download Fashion-MNIST's IDX files and set KGEN_DATA_DIR to their folder."; \
 		exit 1; \
 	fi
+
+# Debian's Chromium and ChromeDriver, for the lab's browser tests (they skip, saying why, without them).
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		:; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
+		|| { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+		|| echo "chromium could not be installed: the lab's browser tests will be skipped."; \
+	else \
+		echo "apt-get is not available: the lab's browser tests will be skipped (they need chromium and chromedriver)."; \
+	fi
+
+docs-images: $(VENV)/.installed browser
+	KGEN_LAB_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/test_lab_browser.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

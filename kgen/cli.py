@@ -354,7 +354,21 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="PNG for the log-log plot of variance vs N")
     p.set_defaults(run=cmd_estimators)
+
+    p = commands.add_parser("lab", help="serve the live lab (GAN, DQN, latent explorer) on 127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="port (default 0: a free one; the URL is printed)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; another makes the lab reachable from other machines)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(run=cmd_lab)
     return parser
+
+
+def cmd_lab(args):
+    from kgen import lab
+    from kgen.core.validation import check_int
+
+    lab.serve(host=args.host, port=check_int("--port", args.port, 0, 65535), open_browser=not args.no_browser)
 
 
 def main(argv=None):

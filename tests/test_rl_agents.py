@@ -185,6 +185,36 @@ def test_predict_action_single_and_batched_and_bad_shapes():
         agent.predict_action(np.zeros((2, 5)))
 
 
+def test_observations_and_episode_returns_follow_fit():
+    agent = tiny_dqn()
+    agent.compile()
+    assert agent.observations is None and agent.episode_returns == []
+    history = agent.fit(env_steps=300, verbose=0)
+    observations = agent.observations
+    assert observations.shape == (1, 4) and observations.dtype == np.float32
+    observations[0, 0] = 99.0  # a copy: changing it leaves the agent's alone
+    assert agent.observations[0, 0] != 99.0
+    returns = agent.episode_returns
+    assert len(returns) == history.history["episodes"][-1] > 5
+    assert sum(returns) <= 300 and all(r >= 1 for r in returns)  # CartPole pays 1 a step
+    agent.fit(env_steps=1, verbose=0)
+    assert agent.env_steps == 301 and len(agent.episode_returns) >= len(returns)
+
+
+def test_q_values_are_the_q_network_and_follow_training():
+    agent = tiny_dqn()
+    agent.compile()
+    obs = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    for _ in range(2):  # before and after training rounds change the weights
+        expected = keras.ops.convert_to_numpy(agent.q_network(obs))
+        np.testing.assert_allclose(agent.q_values(obs), expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(agent.q_values(obs[0]), expected[0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(agent.predict_action(obs), expected.argmax(axis=1))
+        agent.fit(env_steps=200, verbose=0)
+    with pytest.raises(KgenValueError, match="observations"):
+        agent.q_values(np.zeros(3))
+
+
 def test_actions_follow_weights_set_or_loaded_after_first_use(tmp_path):
     agent, other = tiny_dqn(seed=0), tiny_dqn(seed=1)
     obs = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")

@@ -356,6 +356,26 @@ class GAN(KgenModel):
             self._update_ema()
         return {m.name: m.result() for m in self.metrics}
 
+    def discriminator_step(self, data):
+        """One discriminator update on a batch of real images (fresh latents): one of `train_step`'s `d_steps`.
+
+        For driving the two players separately (the lab's "D only" steps); wrap it in a
+        `tf.function`. Returns the logs of `metrics`, as `train_step` does.
+        """
+        real, labels = self._batch(data)
+        z_seed, gp_seed = seeds.step_seeds(self.seed_generator, 2)
+        self._discriminator_update(real, labels, z_seed, gp_seed)
+        return {m.name: m.result() for m in self.metrics}
+
+    def generator_step(self, data):
+        """One generator update on as many fresh latents as `data` has images (the labels of a conditional batch)."""
+        real, labels = self._batch(data)
+        (z_seed,) = seeds.step_seeds(self.seed_generator, 1)
+        self._generator_update(tf.shape(real)[0], labels, z_seed)
+        if self.ema is not None:
+            self._update_ema()
+        return {m.name: m.result() for m in self.metrics}
+
     def test_step(self, data):
         real, labels = self._batch(data)
         z_seed, gp_seed = seeds.step_seeds(self.seed_generator, 2)

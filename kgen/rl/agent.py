@@ -117,6 +117,24 @@ class Agent(KgenModel):
         for forward in self._forwards.values():
             forward.refresh()
 
+    @property
+    def observations(self):
+        """What `fit` acts on next: a copy of the current observations, shape (num_envs, *observation_shape)
+        (num_envs is 1 for one environment), or None before the first `fit`.
+
+        Read it between `fit` calls, e.g. to draw the environment while the agent trains:
+
+        >>> agent.fit(env_steps=1, verbose=0)
+        >>> agent.observations[0]     # CartPole: cart position, cart velocity, pole angle, pole velocity
+        """
+        return None if self._driver is None else self._driver.observations.copy()
+
+    @property
+    def episode_returns(self):
+        """The returns of the training episodes `fit` has finished, oldest first, as a list of floats: the
+        last 1,000 of them (`EnvDriver.HISTORY`); the `episodes` log of `fit` counts them all."""
+        return [] if self._driver is None else list(self._driver.finished_returns)
+
     def _check_observations(self, observations):
         array = check_finite("observations", observations).astype(np.float32)
         if array.shape == self.observation_shape:

@@ -212,6 +212,20 @@ class DQNAgent(Agent):
     def _act_deterministic(self, observations):
         return np.argmax(self._forward(self.q_network)(observations), axis=-1)
 
+    def q_values(self, observations):
+        """Q(s, a) of every action for one observation or a batch, as numpy: the values the greedy action
+        is the argmax of, computed with the acting network's fast forward pass.
+
+        Args:
+            observations: array of shape `observation_shape` or (n, *observation_shape).
+
+        Returns:
+            float32 array of shape (num_actions,) for one observation, else (n, num_actions).
+        """
+        batch, single = self._check_observations(observations)
+        q = self._forward(self.q_network)(batch)
+        return q[0] if single else q
+
     def _act_stochastic(self, observations):
         actions = self._act_deterministic(observations)
         explore = self.rng.random(len(actions)) < self.exploration_final_eps
