@@ -38,7 +38,8 @@ def warmup(family):
     return [KLWarmup(epochs=1.5, steps_per_epoch=4)] if family == "vae" else []
 
 
-@pytest.mark.parametrize("family", ["classifier", "gan", "wgan", "vae"])
+# the WGAN-GP's critic steps are the GAN's, with d_steps > 1: -m slow, to keep `make test` under 10 minutes
+@pytest.mark.parametrize("family", ["classifier", "gan", pytest.param("wgan", marks=pytest.mark.slow), "vae"])
 def test_a_run_interrupted_mid_epoch_resumes_to_the_uninterrupted_weights(family, tmp_path):
     # the GANs' two optimizers and the WGAN-GP's critic steps, the VAE's KL warm-up mid-ramp
     examples = distributed_models.data(family)  # 64 examples: 4 batches of 16 an epoch

@@ -137,3 +137,27 @@ def test_close_stops_the_worker_threads():
     with running({"count": page}) as server:
         control(server, "count", action="play")
     assert not page._thread.is_alive()
+
+
+def test_kgen_lab_serves_until_ctrl_c_and_then_exits_cleanly():
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from kgen.cli import main; sys.exit(main(sys.argv[1:]))",
+         "lab", "--port", "0", "--no-browser"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urllib.request.urlopen(url + "api/pages", timeout=30) as response:
+            assert json.loads(response.read())["pages"] == ["gan", "rl", "latent"]
+        with urllib.request.urlopen(url + "api/gan/state", timeout=60) as response:
+            assert response.status == 200  # a page's worker thread is running
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert "stopping" in process.stdout.read()
+    finally:
+        process.kill()

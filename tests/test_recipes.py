@@ -72,9 +72,9 @@ def test_bad_hyperparameters_get_kgen_errors():
         recipes.recipe_class("dqn", "Pong-v9")
 
 
-# a planner's CartPole episode is 500 searches: mbrl_pendulum's (200) stands for both in the default suite;
-# the PixelCNN's 200 samples are 784 sequential steps each (the slow test_score_measures_... scores it in full)
-SLOW_EVAL = ("mbrl_cartpole", "pixelcnn_fashion_mnist")
+# a model-based agent plans each of an episode's 200 to 500 actions, and the PixelCNN's 200 samples are 784
+# sequential steps each: their evals are -m slow (tests/test_presets.py loads and probes every preset)
+SLOW_EVAL = ("mbrl_cartpole", "mbrl_pendulum", "pixelcnn_fashion_mnist")
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW_EVAL else name

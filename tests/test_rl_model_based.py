@@ -36,6 +36,7 @@ def test_evaluation_plays_the_episodes_in_lockstep_and_repeats_itself():
     assert agent.planner.search.experimental_get_tracing_count() == 1  # one batch size: one trace
 
 
+@pytest.mark.slow  # up to 200 model epochs
 def test_model_patience_stops_a_model_fit_once_the_held_out_loss_stalls():
     agent = ModelBasedAgent("CartPole-v1", seed=0, **{**SMALL, "model_steps": 400, "model_patience": 1})
     agent.compile()
@@ -112,7 +113,7 @@ def test_the_command_line_picks_the_recipe_by_env_and_reads_the_issues_flags():
     assert parsed("--value-units", "none") == recipes.ModelBasedCartPole(value_units=None)
 
 
-@pytest.mark.slow  # three planners compiled; the default suite evaluates mbrl_pendulum from the command line
+@pytest.mark.slow  # three planners compiled
 def test_train_play_and_eval_from_the_command_line(tmp_path, capsys):
     from kgen import cli
 
