@@ -150,6 +150,7 @@ def test_fit_on_a_dataset_with_labels(x, y):
     assert all(np.isfinite(v) for v in scores.values())
 
 
+@pytest.mark.slow  # an XLA compile of each family's step
 def test_xla_compiled_steps(x, y):
     gan = tiny(loss="wgan-gp", num_classes=CLASSES, ema=0.9)  # double backprop, labels and averaging
     gan.compile(jit_compile=True)

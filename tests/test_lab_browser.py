@@ -81,10 +81,15 @@ def test_gan_page_plays_pauses_steps_and_switches_loss(browser, server, tmp_path
     wait_for(browser, lambda: text(browser, "gan-round").isdigit(), message="the GAN page never drew a state")
     heatmap = lambda: browser.execute_script("return document.getElementById('gan-plane').toDataURL()")  # noqa: E731
     labels = lambda: browser.find_element(By.ID, "gan-loss-chart").get_attribute("data-labels")  # noqa: E731
+    others = ["density", "real", "fake", "gradients", "manifold"]
+    for layer in others:  # the plane shows D's heat map alone
+        browser.find_element(By.ID, f"gan-show-{layer}").click()
     before = heatmap()
     browser.find_element(By.ID, "gan-play").click()
     wait_for(browser, lambda: int(text(browser, "gan-round")) >= 30, message="the round counter did not rise")
-    assert heatmap() != before
+    assert heatmap() != before, "the heat map did not change as D trained"
+    for layer in others:
+        browser.find_element(By.ID, f"gan-show-{layer}").click()
     browser.find_element(By.ID, "gan-pause").click()
     paused = settled(browser, "gan-round")
     time.sleep(0.5)

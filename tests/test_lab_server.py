@@ -154,8 +154,12 @@ def test_kgen_lab_serves_until_ctrl_c_and_then_exits_cleanly():
         url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
         with urllib.request.urlopen(url + "api/pages", timeout=30) as response:
             assert json.loads(response.read())["pages"] == ["gan", "rl", "latent"]
-        with urllib.request.urlopen(url + "api/gan/state", timeout=60) as response:
-            assert response.status == 200  # a page's worker thread is running
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # a page's worker has built its models
+            with urllib.request.urlopen(url + "api/gan/state", timeout=60) as response:
+                if json.loads(response.read()).get("loading") is not True:
+                    break
+            time.sleep(0.1)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
         assert "stopping" in process.stdout.read()

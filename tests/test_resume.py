@@ -52,9 +52,10 @@ def weights(folder):
     return presets.load(keras.Model, str(folder)).get_weights()
 
 
-# the default suite kills the agent (its pickled replay buffer and environment); the image recipes'
-# resume runs in process in tests/test_checkpoint.py, their killed runs are -m slow
-IN_DEFAULT_SUITE = ("dqn",)
+# every killed run is -m slow (each is three processes); the default suite resumes in process:
+# tests/test_checkpoint.py (the image families) and tests/test_rl_model_based.py (an agent, its replay buffer
+# and environment included)
+IN_DEFAULT_SUITE = ()
 
 
 @pytest.mark.data
