@@ -148,7 +148,10 @@ def test_kgen_lab_serves_until_ctrl_c_and_then_exits_cleanly():
     process = subprocess.Popen(
         [sys.executable, "-c", "import sys; from kgen.cli import main; sys.exit(main(sys.argv[1:]))",
          "lab", "--port", "0", "--no-browser"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        # a suite started in the background inherits SIGINT ignored, and so would `kgen lab`: a terminal's Ctrl-C
+        # is what is tested
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = process.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
