@@ -76,10 +76,10 @@ def saved(tmp_path, **options):
     return checkpoint
 
 
-def test_a_checkpoint_of_another_run_is_refused_naming_both_commands(tmp_path):
+def test_a_checkpoint_of_another_run_is_refused_naming_both_commands_and_what_differs(tmp_path):
     saved(tmp_path, fingerprint={"lr": 1e-3}, command="kgen train a")
     other = Checkpoint(tmp_path / "ckpt", fingerprint={"lr": 2e-3}, command="kgen train b")
-    with pytest.raises(KgenError, match="belongs to a different run.*kgen train a.*kgen train b.*--fresh"):
+    with pytest.raises(KgenError, match=r"belongs to a different run.*kgen train a.*kgen train b.*lr: 0.001 there, 0.002 here.*--fresh"):
         other.restore(model())
 
 
