@@ -178,9 +178,10 @@ def planning_ms(agent, repeats=50):
     return 1000 * statistics.median(times)
 
 
-def kgen_steps(algo, env_id, budget, seed, every, threshold):
-    """(steps to the threshold or None, the evaluations, the agent) for kgen's `algo` recipe."""
-    recipe = dataclasses.replace(recipes.recipe_class(algo, env_id)(seed=seed), env_steps=budget)
+def kgen_steps(algo, env_id, budget, seed, every, threshold, overrides=None):
+    """(steps to the threshold or None, the evaluations, the agent) for kgen's `algo` recipe, its
+    fields replaced by `overrides`."""
+    recipe = dataclasses.replace(recipes.recipe_class(algo, env_id)(seed=seed), env_steps=budget, **(overrides or {}))
     agent = recipe.build(None)
     recipe.compile(agent, None)
     reached, curve = steps_to_threshold(
@@ -220,8 +221,10 @@ def model_based(args):
     print(f"{env_id}: env steps until the mean return of {EVAL_EPISODES} deterministic episodes (reset seeds "
           f"{EVAL_SEED}..) reaches {threshold}; model-based evaluated every {every:,} of {budget:,} steps, "
           f"the peers every {peer_budget // 10:,} of {peer_budget:,} ('-': not reached)")
+    if args.overrides:
+        print(f"model-based recipe with {args.overrides}")
     header = f"{'seed':>4}  {'kgen MBRL':>9}  {'plan ms':>7}"
-    if env_id == "CartPole-v1":
+    if env_id == "CartPole-v1" and not args.no_dqn:
         header += f"  {'kgen DQN':>8}"
     if sb3:
         header += f"  {'SB3 ' + peer:>8}"
@@ -229,10 +232,10 @@ def model_based(args):
     show = lambda value: "-" if value is None else f"{value:,}"  # noqa: E731
     series = {}
     for seed in args.seeds:
-        reached, curve, agent = kgen_steps("mbrl", env_id, budget, seed, every, threshold)
+        reached, curve, agent = kgen_steps("mbrl", env_id, budget, seed, every, threshold, args.overrides)
         series[f"kgen model-based, seed {seed}"] = tuple(zip(*curve))
         line = f"{seed:>4}  {show(reached):>9}  {planning_ms(agent):>7.1f}"
-        if env_id == "CartPole-v1":
+        if env_id == "CartPole-v1" and not args.no_dqn:
             dqn_reached, dqn_curve, _ = kgen_steps("dqn", env_id, peer_budget, seed, peer_budget // 10, threshold)
             series[f"kgen DQN, seed {seed}"] = tuple(zip(*dqn_curve))
             line += f"  {show(dqn_reached):>8}"
@@ -312,6 +315,14 @@ def throughput(args):
         print(f"SB3 DQN:       {sb3_rate:,.0f} env steps/s (median); kgen/SB3 {kgen_rate / sb3_rate:.2f}x")
 
 
+def literal(text):
+    """A --set value: a Python literal (64, (64, 64), 0.5), else the text itself (known)."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--throughput", action="store_true")
@@ -326,10 +337,11 @@ def main():
     parser.add_argument("--plot", default=None, help="model-based: PNG of the evaluation curves")
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds")
     parser.add_argument("--no-sb3", action="store_true")
+    parser.add_argument("--no-dqn", action="store_true", help="model-based: leave kgen's DQN out")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="replace one of the recipe's fields (agent arguments), e.g. --set batch_size=64 (repeatable)")
     args = parser.parse_args()
-    args.overrides = {name: ast.literal_eval(value) for name, value in (item.split("=", 1) for item in args.set)}
+    args.overrides = {name: literal(value) for name, value in (item.split("=", 1) for item in args.set)}
     if args.threshold is None:
         args.threshold = THRESHOLDS[args.env]
     if args.throughput:

@@ -56,10 +56,31 @@ def test_the_config_round_trip_keeps_the_ensemble_and_the_planner():
     np.testing.assert_allclose(np.asarray(copy.preset_probe()), np.asarray(agent.preset_probe()), rtol=1e-6)
 
 
-@pytest.mark.parametrize("bad", [dict(horizon=0), dict(population=0), dict(planner="mppi"), dict(train_freq=0)])
-def test_bad_settings_are_kgen_errors(bad):
-    with pytest.raises(KgenError):
+def test_a_known_termination_replaces_the_head_and_survives_the_config_round_trip():
+    agent = ModelBasedAgent("CartPole-v1", seed=0, termination="known", **SMALL)
+    copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(agent))
+    states = np.array([[0.0, 0, 0, 0], [2.5, 0, 0, 0], [0, 0, -0.25, 0]], "float32")
+    actions = np.zeros(3, "int32")
+    for model in (agent, copy):
+        assert model.termination == "known"
+        rule = model.ensemble.termination_fn
+        np.testing.assert_array_equal(rule(states, actions, states), [False, True, True])  # off the track; fallen
+        following, _, terminated = model.ensemble.predict(states * 10, actions, seed=0)
+        np.testing.assert_array_equal(terminated, rule(states, actions, following))
+
+
+@pytest.mark.parametrize("bad, named", [
+    (dict(horizon=0), "horizon"), (dict(population=0), "population"), (dict(planner="mppi"), "planner"),
+    (dict(train_freq=0), "train_freq"), (dict(termination="oracle"), "termination"),
+])
+def test_bad_settings_are_kgen_errors(bad, named):
+    with pytest.raises(KgenError, match=named):
         ModelBasedAgent("CartPole-v1", **{**SMALL, **bad})
+
+
+def test_a_known_termination_for_an_environment_without_one_names_those_there_are():
+    with pytest.raises(KgenError, match="termination.*CartPole-v1, Pendulum-v1"):
+        ModelBasedAgent("MountainCarContinuous-v0", termination="known", **SMALL)
 
 
 def test_fit_needs_env_steps_and_predict_action_the_observation_shape():

@@ -237,6 +237,8 @@ class ModelBasedRecipe(AgentRecipe):
     train_freq: int = hyperparameter(agent_default(ModelBasedAgent, "train_freq"), "env steps between model fits")
     model_steps: int = hyperparameter(agent_default(ModelBasedAgent, "model_steps"),
                                       "least gradient steps of each model fit")
+    termination: str = hyperparameter(agent_default(ModelBasedAgent, "termination"),
+                                      "'learned' (a head of the ensemble) or 'known' (the environment's rule)")
 
     def compile(self, model, data):
         model.compile(keras.optimizers.Adam(self.learning_rate))

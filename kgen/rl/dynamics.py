@@ -127,9 +127,9 @@ class DynamicsEnsemble(KgenModel):
         self.hidden_units = tuple(check_int("hidden_units", units, 1) for units in hidden_units)
         self.termination_units = tuple(check_int("termination_units", units, 1) for units in termination_units)
         self.activation = activation
-        self.termination_fn = termination_fn
+        self.termination_fn = None
         if termination_fn is not None:
-            self._check_termination_fn()
+            self.set_termination_fn(termination_fn)
         self.seed = None if seed is None else check_int("seed", seed, 0)
         d, inputs = self.observation_size, self.observation_size + self.action_size
         self.layers_ = [EnsembleDense(self.ensemble_size, units, activation, seed=None if seed is None else seed + i)
@@ -159,11 +159,11 @@ class DynamicsEnsemble(KgenModel):
         self._termination_logits(tf.zeros((1, d)))
         self.built = True
 
-    def _check_termination_fn(self):
-        """Call the known termination rule once on two zero rows: it must take (observations,
-        actions, next_observations) and return one flag per row."""
+    def set_termination_fn(self, fn):
+        """Use the known termination rule `fn` instead of the learnt head, after calling it once on
+        two zero rows: it must take (observations, actions, next_observations) and return one
+        flag per row."""
         expected = "a callable (observations (n, d), actions, next_observations (n, d)) -> bool tensor (n,)"
-        fn = self.termination_fn
         if not callable(fn):
             fail("termination_fn", fn, expected, KgenTypeError)
         states = tf.zeros((2, self.observation_size))
@@ -174,6 +174,7 @@ class DynamicsEnsemble(KgenModel):
             fail("termination_fn", fn, f"{expected} (calling it on two rows failed: {error})", KgenTypeError)
         if tuple(np.shape(flags)) != (2,):
             fail("termination_fn", f"a rule returning shape {tuple(np.shape(flags))} for 2 rows", expected)
+        self.termination_fn = fn
 
     @property
     def metrics(self):

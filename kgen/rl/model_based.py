@@ -8,11 +8,12 @@ import numpy as np
 import tensorflow as tf
 
 from kgen.core.serialization import serializable
-from kgen.core.validation import check_int, check_number, fail
+from kgen.core.validation import check_choice, check_int, check_number, fail
 from kgen.rl.agent import Agent, mlp, probe_observations
 from kgen.rl.dynamics import DynamicsEnsemble
-from kgen.rl.planners import Planner
+from kgen.rl.planners import METHODS, Planner
 from kgen.rl.replay import ReplayBuffer
+from kgen.rl.terminations import termination_rule
 
 VALUE_ROUNDS = 10
 """Fitted value iteration rounds per refit: targets r + gamma V(s') recomputed this often."""
@@ -39,7 +40,10 @@ class ModelBasedAgent(Agent):
         env: str gymnasium id or `gymnasium.Env` with a 1-D Box observation space and
             Discrete or 1-D Box actions.
         ensemble: optional `DynamicsEnsemble` (default: `ensemble_size` members of
-            `hidden_units`, learnt termination).
+            `hidden_units`).
+        termination: "learned" (default: a head of the ensemble predicts when an episode
+            ends) or "known" (the environment's own rule, from `kgen.rl.terminations`:
+            CartPole-v1 and Pendulum-v1), which replaces the head of `ensemble` too.
         planner: "cem" (default) or "random".
         horizon, population, elites, iterations: the planner's settings (defaults 15, 200, 20, 3:
             a short search, for the cost per action).
@@ -80,7 +84,7 @@ class ModelBasedAgent(Agent):
     def __init__(self, env, ensemble=None, planner="cem", horizon=15, population=200, elites=20, iterations=3,
                  ensemble_size=5, hidden_units=(64, 64, 64), value_units=(64, 64), gamma=0.99, value_steps=1000,
                  learning_starts=250, train_freq=250, model_steps=200, model_patience=None, model_batch_size=256,
-                 buffer_size=100_000, seed=None, **kwargs):
+                 buffer_size=100_000, termination="learned", seed=None, **kwargs):
         super().__init__(env, seed=seed, **kwargs)
         if len(self.observation_shape) != 1:
             fail("env", f"observations of shape {self.observation_shape}", "1-D Box observations for ModelBasedAgent")
@@ -93,11 +97,15 @@ class ModelBasedAgent(Agent):
         self.gamma = check_number("gamma", gamma, 0.0, 1.0, high_open=True)
         self.value_steps = check_int("value_steps", value_steps, VALUE_ROUNDS)
         self.value_units = None if value_units is None else tuple(check_int("value_units", u, 1) for u in value_units)
+        self.termination = termination
+        rule = termination_rule(termination, self.env_id)
         if isinstance(ensemble, dict):
             ensemble = keras.layers.deserialize(ensemble)
         self.ensemble = ensemble or DynamicsEnsemble(
             self.observation_shape[0], self.action_size, discrete=self.discrete, ensemble_size=ensemble_size,
             hidden_units=hidden_units, seed=seed)
+        if rule is not None:
+            self.ensemble.set_termination_fn(rule)
         self.value_network = None
         if self.value_units is not None:
             self.value_network = mlp(self.value_units, 1, "swish", "value", seed=seed)
@@ -105,7 +113,7 @@ class ModelBasedAgent(Agent):
         bounds = {} if self.discrete else {"low": self.action_space.low, "high": self.action_space.high}
         self.planner = Planner(
             self.ensemble.step, self.observation_shape[0], num_actions=self.action_size if self.discrete else None,
-            method=planner, horizon=horizon, population=population, elites=elites, iterations=iterations,
+            method=check_choice("planner", planner, METHODS), horizon=horizon, population=population, elites=elites, iterations=iterations,
             ensemble_size=self.ensemble.ensemble_size, grouped=True, discount=self.gamma,
             terminal_value=None if self.value_network is None else self.value, **bounds)
         self.value_optimizer = None
@@ -259,5 +267,6 @@ class ModelBasedAgent(Agent):
             "value_units": None if self.value_units is None else list(self.value_units), "gamma": self.gamma, "value_steps": self.value_steps,
             "train_freq": self.train_freq, "model_steps": self.model_steps, "model_patience": self.model_patience,
             "model_batch_size": self.model_batch_size, "buffer_size": self.buffer_size,
+            "termination": self.termination,
         })
         return config
