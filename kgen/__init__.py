@@ -12,7 +12,12 @@ The package is layered, imports running only downward: `core` -> `ops` ->
 in those layers.
 """
 
-from kgen import (
+from kgen.core import quiet_start
+
+if quiet_start.running_as_command() and not quiet_start.verbose():
+    quiet_start.start_tensorflow_quietly()
+
+from kgen import (  # noqa: E402
     callbacks,
     clustering,
     datasets,
@@ -28,7 +33,7 @@ from kgen import (
     rl,
     sampling,
 )
-from kgen.version import __version__
+from kgen.version import __version__  # noqa: E402
 
 __all__ = [
     "__version__",

@@ -265,6 +265,8 @@ def build_parser():
         prog="kgen", description="Generative models and RL agents for Keras 3, with pretrained presets."
     )
     parser.add_argument("--version", action="version", version=f"kgen {__version__}")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's start-up lines (also KGEN_VERBOSE=1), which kgen hides")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser("presets", help="list the registered presets")
