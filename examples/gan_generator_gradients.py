@@ -18,6 +18,7 @@ from kgen import losses, plot
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--out", default="gan_generator_gradients.png")
+parser.add_argument("--quick", action="store_true", help="accepted for uniformity: this script takes a second already")
 args = parser.parse_args()
 
 probability = np.linspace(0.001, 0.999, 200).astype("float32")

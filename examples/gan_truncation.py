@@ -25,7 +25,10 @@ parser.add_argument("--preset", default="dcgan_fashion_mnist")
 parser.add_argument("--thresholds", type=float, nargs="+", default=[0.0, 2.0, 1.5, 1.0, 0.7, 0.5, 0.3])
 parser.add_argument("--samples", type=int, default=10000)
 parser.add_argument("--out", default="out/gan_truncation.png")
+parser.add_argument("--quick", action="store_true", help="500 samples, three thresholds")
 args = parser.parse_args()
+if args.quick:
+    args.samples, args.thresholds = 500, [0.0, 1.0, 0.5]
 
 gan = kgen.models.GAN.from_preset(args.preset)
 classifier = kgen.models.Classifier.from_preset("fashion_mnist_classifier")  # features and class probabilities

@@ -27,7 +27,10 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="variance.png", help="where to save the plot")
+    parser.add_argument("--quick", action="store_true", help="10 repetitions")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.reps = 10
 
     study = estimators.variance_study(theta=args.theta, reps=args.reps, seed=args.seed)
     print(estimators.format_variance_table(study))

@@ -17,6 +17,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--slip", type=float, default=0.2)
 parser.add_argument("--gamma", type=float, default=0.95)
 parser.add_argument("--out", default="out/gridworld.png")
+parser.add_argument("--quick", action="store_true", help="100 episodes instead of 2000")
 args = parser.parse_args()
 
 world = mdp.GridWorld(["...G", ".#.X", "S..."], slip=args.slip, step_reward=-0.04, gamma=args.gamma)
@@ -29,7 +30,7 @@ print("V* on the grid:\n", np.round(world.to_grid(values), 3))
 start = world.state(2, 0)
 env = TabularEnv(world, max_episode_steps=200)
 returns = []
-for episode in range(2000):
+for episode in range(100 if args.quick else 2000):
     state, _ = env.reset(seed=episode)
     rewards, done = [], False
     while not done:
@@ -37,6 +38,6 @@ for episode in range(2000):
         rewards.append(reward)
         done = terminated or truncated
     returns.append(mdp.discounted_return(rewards, world.mdp.gamma))
-print(f"V*(start) = {values[start]:.4f}; mean discounted return of pi* over 2000 episodes = "
+print(f"V*(start) = {values[start]:.4f}; mean discounted return of pi* over {len(returns)} episodes = "
       f"{np.mean(returns):.4f} +/- {np.std(returns) / np.sqrt(len(returns)):.4f}")
 print(plot.gridworld(world, values, policy, q, args.out, title=f"slip {args.slip}, gamma {args.gamma}"))

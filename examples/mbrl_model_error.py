@@ -23,7 +23,11 @@ parser.add_argument("--preset", default="mbrl_cartpole")
 parser.add_argument("--episodes", type=int, default=10)
 parser.add_argument("--horizon", type=int, default=30)
 parser.add_argument("--out", default="out/mbrl_model_error.png")
+parser.add_argument("--quick", action="store_true", help="one episode cut at 40 steps, 5 steps ahead")
 args = parser.parse_args()
+max_steps = 40 if args.quick else None
+if args.quick:
+    args.episodes, args.horizon = 1, 5
 
 agent = presets.load(keras.Model, args.preset)
 env = make_env(agent.env_id)
@@ -31,7 +35,7 @@ episodes = []
 for episode in range(args.episodes):
     observation, _ = env.reset(seed=2000 + episode)
     states, actions, done = [observation], [], False
-    while not done:
+    while not done and len(actions) != max_steps:
         action = agent.predict_action(observation)
         observation, _, terminated, truncated, _ = env.step(step_argument(agent._to_env(action)))
         states.append(observation)

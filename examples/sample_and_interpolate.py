@@ -20,13 +20,15 @@ from kgen.errors import DataNotFoundError
 parser = argparse.ArgumentParser()
 parser.add_argument("--preset", default="dcgan_fashion_mnist")
 parser.add_argument("--out", default="out/gan")
+parser.add_argument("--quick", action="store_true", help="8 images per grid; nearest neighbours among 5,000 training images")
 args = parser.parse_args()
+count = 8 if args.quick else 32
 
 gan = kgen.models.GAN.from_preset(args.preset)
 labels = 7 if gan.labels_required else None  # a conditional GAN draws class 7 (sneakers)
 
 for truncation in (None, 1.0, 0.5):
-    images = gan.generate(32, seed=0, truncation=truncation, labels=labels)
+    images = gan.generate(count, seed=0, truncation=truncation, labels=labels)
     path = plot.image_grid(images, os.path.join(args.out, f"truncation_{truncation or 'none'}.png"), nrow=8)
     print(f"truncation {truncation}: pixel std across samples {images.std(axis=0).mean():.3f} -> {path}")
 
@@ -37,6 +39,7 @@ for method in ("slerp", "lerp"):
 
 try:
     x_train, _ = kgen.datasets.load_fashion_mnist("train")
+    x_train = x_train[:5000] if args.quick else x_train
 except DataNotFoundError as error:
     print(f"skipping nearest neighbours: {error}")
 else:

@@ -24,7 +24,11 @@ labelling.add_argument("--conditional", action="store_true", help="condition on 
 labelling.add_argument("--clusters", type=int, default=None, help="self-condition on K k-means clusters of the images")
 parser.add_argument("--limit", type=int, default=None, help="train on the first N images (quick try)")
 parser.add_argument("--out", default="out/my_dcgan")
+parser.add_argument("--quick", action="store_true", help="1 epoch of 256 images, FD on 200")
 args = parser.parse_args()
+if args.quick:
+    args.epochs, args.limit = 1, 256
+fd_images = 200 if args.quick else 2000
 
 x_train, y_train = datasets.load_fashion_mnist("train")
 x_test, _ = datasets.load_fashion_mnist("test")
@@ -52,7 +56,7 @@ gan.fit(
     batch_size=128,
     callbacks=[
         callbacks.SampleGrid(os.path.join(args.out, "epoch_{epoch:03d}.png")),  # classes cycle when conditional
-        callbacks.FrechetDistance(x_test[:2000], classifier, num_samples=2000),
+        callbacks.FrechetDistance(x_test[:fd_images], classifier, num_samples=fd_images),
         callbacks.DivergenceGuard(),
     ],
 )

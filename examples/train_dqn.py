@@ -23,7 +23,11 @@ parser.add_argument("--env", default="CartPole-v1")
 parser.add_argument("--steps", type=int, default=None)
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--out", default="out/dqn")
+parser.add_argument("--quick", action="store_true", help="500 env steps, 2 evaluation episodes")
 args = parser.parse_args()
+if args.quick:
+    args.steps = 500
+episodes = 2 if args.quick else 20
 
 os.makedirs(args.out, exist_ok=True)
 recipe = recipes.recipe_class("dqn", args.env)(seed=args.seed)
@@ -37,8 +41,8 @@ history = agent.fit(
     callbacks=[keras.callbacks.CSVLogger(os.path.join(args.out, "log.csv"))],
     verbose=2,
 )
-mean, std = kgen.rl.evaluate_policy(agent, args.env, episodes=20, seed=recipe.eval_seed)
-print(f"{args.env}: {mean:.1f} +/- {std:.1f} over 20 deterministic episodes")
+mean, std = kgen.rl.evaluate_policy(agent, args.env, episodes=episodes, seed=recipe.eval_seed)
+print(f"{args.env}: {mean:.1f} +/- {std:.1f} over {episodes} deterministic episodes")
 print(plot.curves({"DQN": (history.history["env_steps"], history.history["episode_return"])},
                   os.path.join(args.out, "curve.png"), xlabel="environment steps",
                   ylabel="mean return of the last 10 episodes", title=f"DQN on {args.env}, seed {args.seed}"))

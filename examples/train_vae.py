@@ -19,10 +19,15 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--latent-dim", type=int, default=16)
 parser.add_argument("--out", default="out/my_vae")
+parser.add_argument("--quick", action="store_true", help="1 epoch of 512 images, scored on 100 with 5 samples")
 args = parser.parse_args()
+if args.quick:
+    args.epochs = 1
 
 x_train, _ = datasets.load_fashion_mnist("train")
 x_test, _ = datasets.load_fashion_mnist("test")
+if args.quick:
+    x_train = x_train[:512]
 
 vae = kgen.models.VAE(
     nets.conv_encoder(latent_dim=args.latent_dim),
@@ -33,8 +38,8 @@ vae = kgen.models.VAE(
 vae.compile()  # Adam(1e-3)
 vae.fit(x_train, epochs=args.epochs, batch_size=128, callbacks=[KLWarmup(epochs=1)])
 
-binary_test = datasets.binarize(x_test[:1000], seed=0)
-print(vae_scores(vae, binary_test, num_samples=100))
+binary_test = datasets.binarize(x_test[: 100 if args.quick else 1000], seed=0)
+print(vae_scores(vae, binary_test, num_samples=5 if args.quick else 100))
 
 os.makedirs(args.out, exist_ok=True)
 plot.image_grid(vae.sample(64, seed=0), os.path.join(args.out, "samples.png"), nrow=8)
