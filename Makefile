@@ -2,6 +2,7 @@
 #            pictures go to out/.
 # make test: set up .venv with the dev and rl extras and run the default test suite.
 # make data: install the real Fashion-MNIST (Debian package dataset-fashion-mnist).
+# make docs: build the docs site into site/ with mkdocs --strict (a broken link or reference fails).
 # make docs-images: screenshots of the lab's pages for docs/lab.md (taken by its browser tests).
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: demo test test-slow data browser docs-images lint clean
+.PHONY: demo test test-slow data browser docs docs-images lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,9 @@ demo: $(VENV)/.installed
 # wait, so the suite takes about 6.5 minutes instead of 10.5.
 test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
+
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 test-slow: $(VENV)/.installed
 	$(BIN)/python -m pytest -m slow

@@ -90,8 +90,9 @@ def frechet_distance(a, b, features):
     """Frechet distance between two image sets on classifier features (the FID recipe).
 
     Args:
-        a, b: float images (n, h, w, c) in [0, 1]; at least 2 each, and in practice
+        a: float images (n, h, w, c) in [0, 1]; at least 2, and in practice
             thousands (the estimate is biased upwards for small sets).
+        b: float images (m, h, w, c) in [0, 1], likewise.
         features: a Classifier, a Keras model or a callable mapping images to
             feature vectors.
 

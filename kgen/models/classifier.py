@@ -118,7 +118,8 @@ class Classifier(KgenModel):
         Args:
             x: float images (n, h, w, c) in [0, 1], or a tf.data.Dataset of (images, labels) batches.
             y: int labels (n,) in [0, num_classes) when x is an array.
-            *args, **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
+            *args: passed to `keras.Model.fit`.
+            **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
         """
         if not is_data_stream(x):
             x = check_images("x", x, self.image_shape)

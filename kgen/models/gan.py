@@ -396,7 +396,8 @@ class GAN(KgenModel):
                 of (images, labels) batches.
             y: int class labels (n,) in [0, num_classes) when conditional (cluster
                 ids for a self-conditioned GAN, see `kgen.clustering.kmeans`); else None.
-            *args, **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
+            *args: passed to `keras.Model.fit`.
+            **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
 
         Returns:
             The Keras History, with d_loss, g_loss, d_real, d_fake (and gp).
@@ -537,7 +538,8 @@ class GAN(KgenModel):
         """Images along the latent path from z0 to z1.
 
         Args:
-            z0, z1: latents of shape (latent_dim,).
+            z0: the latent the path starts at, shape (latent_dim,).
+            z1: the latent it ends at.
             steps: int >= 2, images on the path including both ends (default 8).
             method: str, "slerp" (great circle, norms linearly) or "lerp" (default "slerp").
             labels: int or `steps` ints, required when conditional unless the GAN

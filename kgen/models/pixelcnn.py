@@ -267,7 +267,8 @@ class PixelCNN(KgenModel):
         Args:
             x: float images (n, h, w, c), or a tf.data.Dataset of image (or (image, label)) batches.
             y: int labels (n,) when `num_classes` is set, else None.
-            *args, **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
+            *args: passed to `keras.Model.fit`.
+            **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
         """
         if not is_data_stream(x):
             x = self._check_images(x, exact=not (self.likelihood == "bernoulli" and self.binarize))
@@ -325,7 +326,9 @@ class PixelCNN(KgenModel):
             x: images (n, h, w, c) whose top rows are observed (the rest is ignored); binary
                 for the Bernoulli likelihood.
             observed_rows: int in [0, h], rows kept (default: the top half, h // 2).
-            seed, labels, method: as in `sample`.
+            seed: as in `sample`.
+            labels: as in `sample`.
+            method: as in `sample`.
 
         Returns:
             numpy (n, h, w, c): the observed rows unchanged, the rest sampled given them.

@@ -254,7 +254,8 @@ class VAE(KgenModel):
         Args:
             x: float images (n, h, w, c), or a tf.data.Dataset of image batches.
             y: None (a VAE learns from the images alone).
-            *args, **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
+            *args: passed to `keras.Model.fit`.
+            **kwargs: passed to `keras.Model.fit` (batch_size, epochs, callbacks, ...).
         """
         if not is_data_stream(x):
             x = self._check_images(x)
@@ -303,7 +304,8 @@ class VAE(KgenModel):
         """Images along the latent path between the posterior means of two images.
 
         Args:
-            x0, x1: single images (h, w, c).
+            x0: the image the path starts at (h, w, c).
+            x1: the image it ends at.
             steps: int >= 2, images on the path including both ends (default 8).
             method: str, "slerp" or "lerp" (default "slerp").
 

@@ -177,7 +177,11 @@ def rewrite_card(model, preset_dir, metrics=None, summary=None, headline_metrics
     Args:
         model: the model loaded from `preset_dir` (for its class).
         preset_dir: str, a preset folder.
-        metrics, summary, headline_metrics, recipe, **card: as for `save`.
+        metrics: as for `save`.
+        summary: as for `save`.
+        headline_metrics: as for `save`.
+        recipe: as for `save`.
+        **card: as for `save`.
     """
     verify_weights(preset_dir)
     old = read_metadata(preset_dir)

@@ -287,7 +287,9 @@ class DynamicsEnsemble(KgenModel):
             epochs: int >= 1 (default 1); batch_size: int >= 1 (default 256).
             validation_fraction: float in [0, 1), the share held out (the last rows) for
                 `val_loss` / `val_delta_mse` (default 0.1).
-            verbose, callbacks, **kwargs: passed to `keras.Model.fit`.
+            verbose: passed to `keras.Model.fit`.
+            callbacks: passed to `keras.Model.fit`.
+            **kwargs: passed to `keras.Model.fit`.
         """
         if getattr(self, "optimizer", None) is None:
             fail("model", "an uncompiled DynamicsEnsemble", "a compiled model: call compile() before fit")

@@ -45,8 +45,10 @@ class ModelBasedAgent(Agent):
             ends) or "known" (the environment's own rule, from `kgen.rl.terminations`:
             CartPole-v1 and Pendulum-v1), which replaces the head of `ensemble` too.
         planner: "cem" (default) or "random".
-        horizon, population, elites, iterations: the planner's settings (defaults 15, 200, 20, 3:
-            a short search, for the cost per action).
+        horizon: int, the planner's steps per plan (default 15: a short search, for the cost per action).
+        population: int, candidate plans per CEM round (default 200).
+        elites: int, the best plans CEM refits to (default 20).
+        iterations: int, CEM rounds per action (default 3).
         ensemble_size: int, members of the default ensemble (default 5).
         hidden_units: tuple of int, the default ensemble's layers (default (64, 64, 64), not
             PETS's 200x3, for the cost per action: `python benchmarks/rl.py --plan-cost`).

@@ -42,7 +42,8 @@ class Planner:
             probability of termination); e.g. a `DynamicsEnsemble`'s `step`. Called on tensors inside the compiled search.
         observation_size: int, the length of a state vector.
         num_actions: int or None, the number of discrete actions (None for Box actions).
-        low, high: float arrays (k,), a Box's bounds (for Box actions).
+        low: float array (k,), a Box's lower bounds (for Box actions).
+        high: float array (k,), its upper bounds.
         method: "cem" (default) or "random".
         horizon: int >= 1, steps per plan (default 15).
         population: int >= 1, candidate sequences per round (default 200).

@@ -14,8 +14,11 @@ def curves(series, path, xlabel="", ylabel="", title="", logx=False, logy=False)
             is drawn dashed, in the colour of the curve named by the rest of
             the label when that one comes first: closed forms beside measurements.
         path: str, where to write the PNG.
-        xlabel, ylabel, title: str, axis labels and title.
-        logx, logy: bool, logarithmic axes.
+        xlabel: str, the x axis's label.
+        ylabel: str, the y axis's label.
+        title: str.
+        logx: bool, a logarithmic x axis.
+        logy: bool, a logarithmic y axis.
 
     Returns:
         The path written.
