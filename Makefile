@@ -22,16 +22,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/kgen presets
-	$(BIN)/kgen classify fashion_mnist_classifier examples/images/*.png
-	$(BIN)/kgen sample vae_fashion_mnist --num 64 --out out/vae_samples.png
-	$(BIN)/kgen interpolate vae_fashion_mnist --images examples/images/sneaker.png examples/images/ankle_boot.png --steps 10 --out out/vae_interpolation.png
-	$(BIN)/kgen sample pixelcnn_fashion_mnist --num 16 --out out/pixelcnn_samples.png
-	$(BIN)/kgen sample dcgan_fashion_mnist --num 64 --truncation 0.7 --out out/dcgan_samples.png
-	$(BIN)/kgen interpolate dcgan_fashion_mnist --steps 10 --out out/dcgan_interpolation.png
-	$(BIN)/kgen play dqn_cartpole --episodes 5 --gif out/dqn_cartpole.gif
-	$(BIN)/kgen play reinforce_cartpole --episodes 5
-	$(BIN)/kgen play mbrl_cartpole --episodes 1 --gif out/mbrl_cartpole.gif
+	$(BIN)/kgen demo --out out
 
 # Two workers, one test file each at a time: most tests leave a core idle while they trace or
 # wait, so the suite takes about 6.5 minutes instead of 10.5.

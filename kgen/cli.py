@@ -1,4 +1,5 @@
-"""The `kgen` command: presets, classify, sample, interpolate, train, eval, card, play, estimators.
+"""The `kgen` command: presets, classify, sample, interpolate, train, eval, card, upload, download,
+play, estimators, lab.
 
 Run `kgen --help` or `kgen COMMAND --help`. Errors in what was asked print one
 line naming the problem and exit with status 1; bad command lines print usage
@@ -81,8 +82,11 @@ def cmd_sample(args):
     from kgen.viz import images as plot
 
     model = _load_model(args.preset)
+    label = args.label
+    if label is None and getattr(model, "labels_required", False):
+        label = np.arange(args.num) % model.num_classes  # every class in turn: column k of a grid of 10 is class k
     if hasattr(model, "generate"):
-        images = model.generate(args.num, seed=args.seed, truncation=args.truncation, labels=args.label)
+        images = model.generate(args.num, seed=args.seed, truncation=args.truncation, labels=label)
     elif hasattr(model, "sample"):
         if args.truncation is not None:
             _unsupported("sample --truncation", args.preset, model, "is a GAN")
@@ -93,6 +97,17 @@ def cmd_sample(args):
     else:
         _unsupported("sample", args.preset, model, "can sample images (a VAE, a PixelCNN or a GAN)")
     print(plot.image_grid(np.asarray(images), args.out))
+
+
+def cmd_reconstruct(args):
+    from kgen.viz import images as plot
+
+    model = _load_model(args.preset)
+    if not hasattr(model, "reconstruct"):
+        _unsupported("reconstruct", args.preset, model, "has an encoder and a decoder (a VAE)")
+    x = _read_images(args.images, model.image_shape)
+    rows = np.concatenate([x, np.asarray(model.reconstruct(x))])
+    print(plot.image_grid(rows, args.out, nrow=len(x)))
 
 
 def cmd_interpolate(args):
@@ -233,6 +248,20 @@ def cmd_card(args):
     print(", ".join(f"{k}={v}" for k, v in scores.items()))
 
 
+def cmd_upload(args):
+    from kgen import presets
+
+    print(presets.upload_preset(args.handle, args.preset_dir, private=args.private, commit_message=args.message))
+
+
+def cmd_download(args):
+    from kgen import presets
+
+    folder = presets.resolve(args.handle)
+    presets.verify_weights(folder)
+    print(folder)
+
+
 def cmd_play(args):
     from kgen.core.validation import check_int
     from kgen.rl.evaluation import record_episode, run_episodes
@@ -269,6 +298,10 @@ def build_parser():
                         help="show TensorFlow's start-up lines (also KGEN_VERBOSE=1), which kgen hides")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    p = commands.add_parser("demo", help="run the pretrained presets and write their pictures (no dataset, no network)")
+    p.add_argument("--out", default="out", help="the folder for the pictures and GIFs (default out)")
+    p.set_defaults(run=cmd_demo)
+
     p = commands.add_parser("presets", help="list the registered presets")
     p.set_defaults(run=cmd_presets)
 
@@ -282,9 +315,16 @@ def build_parser():
     p.add_argument("--num", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--truncation", type=float, default=None)
-    p.add_argument("--label", type=int, default=None, help="class of a conditional GAN or PixelCNN")
+    p.add_argument("--label", type=int, default=None,
+                   help="class of a conditional GAN or PixelCNN (default for a conditional GAN: every class in turn)")
     p.add_argument("--out", default="samples.png")
     p.set_defaults(run=cmd_sample)
+
+    p = commands.add_parser("reconstruct", help="write image files (first row) above their VAE reconstructions (second row)")
+    p.add_argument("preset")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or JPEG files")
+    p.add_argument("--out", default="reconstructions.png")
+    p.set_defaults(run=cmd_reconstruct)
 
     p = commands.add_parser("interpolate", help="write a latent interpolation strip")
     p.add_argument("preset")
@@ -339,6 +379,17 @@ def build_parser():
     p.add_argument("--data-dir", default=None)
     p.set_defaults(run=cmd_card)
 
+    p = commands.add_parser("upload", help="push a preset folder to a Hugging Face Hub repository")
+    p.add_argument("preset_dir", help="a folder written by save_to_preset or kgen train")
+    p.add_argument("handle", help="hf://owner/name (created if needed; the token of `hf auth login`)")
+    p.add_argument("--private", action="store_true", help="create the repository as private")
+    p.add_argument("--message", default=None, help="the commit message")
+    p.set_defaults(run=cmd_upload)
+
+    p = commands.add_parser("download", help="fetch a preset into the Hugging Face cache and print its folder")
+    p.add_argument("handle", help="hf://owner/name or a registered name")
+    p.set_defaults(run=cmd_download)
+
     p = commands.add_parser("play", help="run an RL agent preset")
     p.add_argument("preset")
     p.add_argument("--episodes", type=int, default=5)
@@ -364,6 +415,75 @@ def build_parser():
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.set_defaults(run=cmd_lab)
     return parser
+
+
+BUNDLED_IMAGES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "images")
+"""The ten Fashion-MNIST test images in the repository, one per class (what `kgen demo` classifies)."""
+
+
+def demo_steps(out, images):
+    """`kgen demo`'s commands, in order: each is a `kgen` command line, or (name, function of
+    the output folder) for a picture no command draws."""
+    path = lambda name: os.path.join(out, name)  # noqa: E731
+    pick = [p for p in images if os.path.basename(p) in ("sneaker.png", "ankle_boot.png")] or images[:2]
+    steps = [["classify", "fashion_mnist_classifier", *images]] if images else []
+    steps += [
+        ["sample", "dcgan_fashion_mnist", "--num", "64", "--out", path("dcgan_samples.png")],
+        *(["sample", "dcgan_fashion_mnist", "--num", "64", "--truncation", t, "--out", path(f"dcgan_truncation_{t}.png")]
+          for t in ("1.0", "0.7", "0.5")),
+        ["interpolate", "dcgan_fashion_mnist", "--steps", "10", "--method", "slerp", "--out", path("dcgan_slerp.png")],
+        ["sample", "cdcgan_fashion_mnist", "--num", "100", "--out", path("cdcgan_samples.png")],
+        ["sample", "vae_fashion_mnist", "--num", "64", "--out", path("vae_samples.png")],
+        *([["reconstruct", "vae_fashion_mnist", *images, "--out", path("vae_reconstructions.png")],
+           ["interpolate", "vae_fashion_mnist", "--images", *pick[:2], "--steps", "10",
+            "--out", path("vae_interpolation.png")]] if len(images) >= 2 else []),
+        ["sample", "pixelcnn_fashion_mnist", "--num", "16", "--out", path("pixelcnn_samples.png")],
+        ["estimators", "--reps", "30", "--out", path("estimator_variance.png")],
+        ("the lecture's grid world, V* and pi* by value iteration", _demo_gridworld),
+    ]
+    for name in ("dqn_cartpole", "reinforce_cartpole", "dqn_acrobot", "mbrl_cartpole", "mbrl_pendulum"):
+        steps.append(["play", name, "--episodes", "1", "--gif", path(f"{name}.gif")])
+    return steps
+
+
+def _demo_gridworld(out):
+    from kgen.rl import mdp
+    from kgen.viz.gridworld import gridworld
+
+    world = mdp.GridWorld(["...G", ".#.X", "S..."], slip=0.2, gamma=0.95)
+    values, policy = mdp.value_iteration(world.mdp)
+    print(gridworld(world, values, policy, mdp.q_values(world.mdp, values), os.path.join(out, "gridworld.png"),
+                    title="slip 0.2, gamma 0.95"))
+
+
+def cmd_demo(args):
+    import glob
+    import time
+
+    from kgen import presets
+
+    started = time.time()
+    os.makedirs(args.out, exist_ok=True)
+    images = sorted(glob.glob(os.path.join(BUNDLED_IMAGES, "*.png")))
+    announced = set()
+    for step in demo_steps(args.out, images):
+        if isinstance(step, tuple):
+            print(f"\n# {step[0]}")
+            step[1](args.out)
+            continue
+        name = next((word for word in step if word in presets.REGISTRY), None)
+        if name and name not in announced:
+            announced.add(name)
+            metrics = ", ".join(f"{k}={v}" for k, v in presets.REGISTRY[name].metrics.items())
+            print(f"\n# {name}: {metrics} (its model card)")
+        print("$ kgen " + " ".join(os.path.relpath(w) if os.path.isabs(w) else w for w in step), flush=True)
+        if main(step) != 0:
+            raise KgenError(f"the demo step `kgen {' '.join(step)}` failed (above).")
+    written = sorted(p for p in glob.glob(os.path.join(args.out, "**", "*"), recursive=True)
+                     if os.path.isfile(p) and os.path.getmtime(p) >= started - 1)
+    print(f"\nwrote {len(written)} files in {time.time() - started:.0f} s:")
+    for p in written:
+        print(f"{os.path.getsize(p):>10,}  {p}")
 
 
 def cmd_lab(args):

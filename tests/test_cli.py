@@ -101,6 +101,44 @@ def test_vae_sample_and_interpolate(capsys, tmp_path):
     assert status == 0 and (tmp_path / "z.png").exists()
 
 
+def test_reconstruct_writes_the_images_above_their_reconstructions(capsys, tmp_path):
+    from PIL import Image
+
+    images = sorted(glob.glob(os.path.join(REPO, "examples", "images", "*.png")))[:3]
+    status, out, _ = run(capsys, "reconstruct", "vae_fashion_mnist", *images, "--out", str(tmp_path / "r.png"))
+    assert status == 0 and out.strip() == str(tmp_path / "r.png")
+    width, height = Image.open(tmp_path / "r.png").size
+    assert abs(width / height - 3 / 2) < 0.1  # three columns, two rows
+    status, _, err = run(capsys, "reconstruct", "dcgan_fashion_mnist", *images)
+    assert status == 1 and "a VAE" in err
+
+
+def test_every_demo_step_is_a_command_line_kgen_parses_on_registered_presets(tmp_path):
+    from kgen import presets
+
+    images = sorted(glob.glob(os.path.join(REPO, "examples", "images", "*.png")))
+    steps = cli.demo_steps(str(tmp_path), images)
+    parser = cli.build_parser()
+    named = set()
+    for step in steps:
+        if isinstance(step, tuple):
+            assert callable(step[1])
+            continue
+        parser.parse_args(step)
+        named |= {word for word in step if word in presets.REGISTRY}
+    assert named == set(presets.PRESET_NAMES)  # the demo shows every shipped preset
+
+
+@pytest.mark.slow  # about two minutes: every preset, five agents' episodes
+def test_kgen_demo_writes_its_pictures_and_lists_them(capsys, tmp_path):
+    status, out, _ = run(capsys, "demo", "--out", str(tmp_path))
+    assert status == 0
+    written = [line.split()[-1] for line in out.splitlines()[out.splitlines().index(next(
+        line for line in out.splitlines() if line.startswith("wrote "))) + 1:]]
+    assert len(written) >= 17 and all(os.path.getsize(path) > 1000 for path in written)
+    assert "dcgan_fashion_mnist: fd_test=" in out
+
+
 def test_eval_vae(capsys, fashion_mnist_test):
     status, out, _ = run(capsys, "eval", "vae_fashion_mnist", "--limit", "50", "--num-samples", "10")
     assert status == 0 and "test_elbo=" in out and "test_nll_iwae_k10=" in out and "the first 50 test examples" in out
@@ -119,8 +157,9 @@ def test_gan_sample_interpolate(capsys, tmp_path, tiny_cgan_preset):
     out = str(tmp_path / "s.png")
     status, _, _ = run(capsys, "sample", tiny_cgan_preset, "--num", "8", "--label", "7", "--truncation", "0.7", "--out", out)
     assert status == 0 and os.path.exists(out)
-    status, _, err = run(capsys, "sample", tiny_cgan_preset, "--num", "8", "--out", out)
-    assert status == 1 and "labels" in err
+    os.remove(out)
+    status, _, _ = run(capsys, "sample", tiny_cgan_preset, "--num", "20", "--out", out)  # no --label: every class in turn
+    assert status == 0 and os.path.exists(out)
     status, _, _ = run(capsys, "interpolate", tiny_cgan_preset, "--label", "3", "--out", str(tmp_path / "i.png"))
     assert status == 0 and (tmp_path / "i.png").exists()
     status, _, err = run(capsys, "sample", "vae_fashion_mnist", "--label", "3", "--out", out)

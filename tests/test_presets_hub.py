@@ -1,5 +1,6 @@
 """Presets through `hf://`, against the loopback Hub server of hub_server.py."""
 
+import os
 import shutil
 
 import keras
@@ -75,6 +76,18 @@ def test_upload_then_download_round_trip(hub, tmp_path, images):
     ]
     loaded = Classifier.from_preset("hf://someone/uploaded")
     np.testing.assert_array_equal(loaded(images), model(images))
+
+
+def test_kgen_upload_and_kgen_download_round_trip(hub, tmp_path, capsys):
+    from kgen import cli
+
+    assert cli.main(["upload", str(tmp_path / "tiny"), "hf://someone/by_cli", "--message", "from the CLI"]) == 0
+    assert "someone/by_cli" in capsys.readouterr().out
+    assert cli.main(["download", "hf://someone/by_cli"]) == 0
+    folder = capsys.readouterr().out.strip()
+    assert (tmp_path / "hf_home").as_posix() in folder and os.path.isfile(os.path.join(folder, "model.weights.h5"))
+    assert cli.main(["download", "hf://someone/missing"]) == 1
+    assert "no such repository" in capsys.readouterr().err
 
 
 def test_upload_refuses_a_damaged_preset(hub, tmp_path):

@@ -1,6 +1,7 @@
 """Environments: make one from an id with a clear error, and step one or many the same way."""
 
 import collections
+import os
 import pickle
 
 import numpy as np
@@ -23,6 +24,9 @@ def make_env(env, render_mode=None):
         KgenTypeError: `env` is neither an id nor an environment.
     """
     gym = require("gymnasium", "Reinforcement learning", extra="rl")
+    if render_mode == "rgb_array":
+        # classic control draws with pygame; off-screen, SDL needs no display (and says so on stderr otherwise)
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     if isinstance(env, str):
         try:
             return gym.make(env, render_mode=render_mode)
