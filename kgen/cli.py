@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 
+from kgen.core import progress
 from kgen.core.errors import KgenError
 from kgen.recipes.base import cli_flag, cli_words
 from kgen.version import __version__
@@ -496,7 +497,8 @@ def cmd_lab(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        args.run(args)
+        with progress.shown():
+            args.run(args)
     except KgenError as error:
         print(f"kgen {args.command}: error: {error}", file=sys.stderr)
         return 1

@@ -532,6 +532,7 @@ class GAN(KgenModel):
             lambda z_batch, label_batch, _: generate_batch(generator, z_batch, label_batch).numpy(),
             [z, labels],
             batch_size,
+            label="generating",
         )
 
     def interpolate(self, z0, z1, steps=8, method="slerp", labels=None):

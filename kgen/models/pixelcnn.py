@@ -291,7 +291,7 @@ class PixelCNN(KgenModel):
         labels = self._check_labels(labels, len(x))
         batch_size = check_int("batch_size", batch_size, minimum=1)
         return in_batches(lambda images, y, index: _log_prob(self, images, y).numpy(), [x, labels],
-                          batch_size).astype("float64")
+                          batch_size, label="log p(x)").astype("float64")
 
     def bits_per_dim(self, x, labels=None, batch_size=250):
         """-log2 p(x) / D per example, with D = h * w * c: numpy float64 (n,)."""
@@ -353,7 +353,7 @@ class PixelCNN(KgenModel):
             label_tensor = None if labels is None else tf.constant(labels)
             return sampler(self, tf.constant(canvas), tf.constant(known), tf.constant(noise), label_tensor).numpy()
 
-        return in_batches(batch, [canvas, known, noise, labels], batch_size)
+        return in_batches(batch, [canvas, known, noise, labels], batch_size, label="sampling")
 
     # ------------------------------------------------------------------ serialization
 

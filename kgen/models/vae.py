@@ -339,7 +339,7 @@ class VAE(KgenModel):
         def batch_elbo(images, index):
             return _elbo(self, images, num_samples, tf.constant([seed, index], tf.int32)).numpy()
 
-        return in_batches(batch_elbo, [x], batch_size).astype("float64")
+        return in_batches(batch_elbo, [x], batch_size, label="ELBO").astype("float64")
 
     def log_likelihood(self, x, num_samples=1000, batch_size=None, chunk_size=2000, seed=0):
         """Importance-weighted (IWAE) estimate of log p(x) per example, nats.
@@ -379,7 +379,7 @@ class VAE(KgenModel):
             ]
             return losses.importance_weighted_bound(tf.concat(parts, axis=0)).numpy()
 
-        return in_batches(batch_bound, [x], batch_size).astype("float64")
+        return in_batches(batch_bound, [x], batch_size, label=f"IWAE bound, k={num_samples}").astype("float64")
 
     # ------------------------------------------------------------------ serialization
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from kgen.core import files
+from kgen.core import files, progress
 from kgen.core.validation import check_int, fail
 from kgen.rl.envs import make_env, step_argument
 
@@ -38,14 +38,17 @@ def _play_in_lockstep(agent, env_id, seeds, deterministic, max_steps=None):
     try:
         observations = np.stack([env.reset(seed=s)[0] for env, s in zip(envs, seeds)])
         totals, steps, done = np.zeros(len(seeds)), np.zeros(len(seeds), int), np.zeros(len(seeds), bool)
-        while not done.all():
-            actions = agent._to_env(agent.predict_action(observations, deterministic))
-            for i in np.flatnonzero(~done):
-                observation, reward, terminated, truncated, _ = envs[i].step(step_argument(actions[i]))
-                observations[i] = observation
-                totals[i] += float(reward)
-                steps[i] += 1
-                done[i] = terminated or truncated or (max_steps is not None and steps[i] >= max_steps)
+        limit = getattr(envs[0].spec, "max_episode_steps", None) if max_steps is None else max_steps
+        with progress.bar(limit, f"{len(seeds)} episodes in lockstep", unit="step") as bar:
+            while not done.all():
+                actions = agent._to_env(agent.predict_action(observations, deterministic))
+                for i in np.flatnonzero(~done):
+                    observation, reward, terminated, truncated, _ = envs[i].step(step_argument(actions[i]))
+                    observations[i] = observation
+                    totals[i] += float(reward)
+                    steps[i] += 1
+                    done[i] = terminated or truncated or (max_steps is not None and steps[i] >= max_steps)
+                bar.update()
     finally:
         for env in envs:
             env.close()
@@ -74,8 +77,10 @@ def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_
     try:
         if getattr(agent, "plays_in_lockstep", False) and isinstance(env_or_id, str):
             return _play_in_lockstep(agent, env_or_id, [seed + i for i in range(episodes)], deterministic, max_steps)
-        for episode in range(episodes):
-            returns.append(_play(agent, env, seed + episode, deterministic, max_steps)[0])
+        with progress.bar(episodes, "episodes", unit="episode") as bar:
+            for episode in range(episodes):
+                returns.append(_play(agent, env, seed + episode, deterministic, max_steps)[0])
+                bar.update()
     finally:
         agent.rng = rng_state
         if isinstance(env_or_id, str):
