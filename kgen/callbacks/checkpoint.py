@@ -66,8 +66,13 @@ def all_finite(logs, names=None):
 
 @dataclasses.dataclass(frozen=True)
 class TrainingPosition:
-    """Where a restored run continues: batch `step` of epoch `epoch` (both from 0) comes next;
-    `global_step` batches (an agent: environment steps) are done."""
+    """Where a restored run continues.
+
+    Attributes:
+        epoch: int, the epoch (from 0) the next batch belongs to.
+        step: int, the batch (from 0) of that epoch that comes next.
+        global_step: int, the batches done (an agent: environment steps).
+    """
 
     epoch: int
     step: int

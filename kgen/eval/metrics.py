@@ -31,7 +31,15 @@ def _feature_function(features):
 
 
 def embed(images, features):
-    """Feature vectors of images, float64 (n, d)."""
+    """Feature vectors of images.
+
+    Args:
+        images: float images (n, h, w, c) in [0, 1].
+        features: a Classifier, a Keras model or a callable mapping images to vectors.
+
+    Returns:
+        float64 array (n, d).
+    """
     images = check_images("images", images)
     vectors = check_finite("features(images)", _feature_function(features)(images)).astype("float64")
     if len(vectors) != len(images):
@@ -41,7 +49,14 @@ def embed(images, features):
 
 
 def gaussian_statistics(vectors):
-    """Mean and covariance (ddof=1) of feature vectors (n, d)."""
+    """Mean and covariance (ddof=1) of feature vectors.
+
+    Args:
+        vectors: array (n, d), n >= 2.
+
+    Returns:
+        (mean (d,), covariance (d, d)), float64.
+    """
     vectors = check_finite("vectors", vectors).astype("float64")
     if vectors.ndim != 2 or len(vectors) < 2 or vectors.shape[1] < 1:
         fail("vectors", vectors, "an array of shape (n, d) with n >= 2")
@@ -74,6 +89,15 @@ def frechet_distance_from_statistics(mu1, sigma1, mu2, sigma2):
     d^2 = |mu1 - mu2|^2 + Tr(sigma1 + sigma2 - 2 (sigma1^1/2 sigma2 sigma1^1/2)^1/2),
     with the matrix square roots from symmetric eigendecompositions, which stay
     real and stable for the rank-deficient covariances of small sample sets.
+
+    Args:
+        mu1: mean (d,) of the first Gaussian.
+        sigma1: covariance (d, d) of the first Gaussian.
+        mu2: mean (d,) of the second.
+        sigma2: covariance (d, d) of the second.
+
+    Returns:
+        float, the distance d^2 (FD, as FID reports it).
     """
     mu1, sigma1, mu2, sigma2 = _check_statistics(mu1, sigma1, mu2, sigma2)
     try:

@@ -14,6 +14,10 @@ class SpaceToDepth(keras.layers.Layer):
 
     (n, h, w, c) -> (n, h / b, w / b, c * b * b). Lossless, no parameters: a cheap
     way to start a convolutional encoder at half resolution.
+
+    Args:
+        block_size: int >= 1, b (default 2); h and w must be multiples of it.
+        **kwargs: passed to `keras.layers.Layer`.
     """
 
     def __init__(self, block_size=2, **kwargs):
@@ -39,6 +43,10 @@ class DepthToSpace(keras.layers.Layer):
     After a convolution this is sub-pixel upsampling (Shi et al., "Real-Time Single
     Image and Video Super-Resolution Using an Efficient Sub-Pixel Convolutional
     Neural Network", CVPR 2016), cheaper than a transposed convolution at full resolution.
+
+    Args:
+        block_size: int >= 1, b (default 2).
+        **kwargs: passed to `keras.layers.Layer`.
     """
 
     def __init__(self, block_size=2, **kwargs):

@@ -323,6 +323,14 @@ def closed_forms(theta, sizes):
       moment 12 theta^2 + 16 - 6 = 12 theta^2 + 10, variance 8 theta^2 + 10 (42 at 2).
 
     The mean of N iid samples has variance (per-sample variance) / N.
+
+    Args:
+        theta: float, the mean of z.
+        sizes: ints, the sample sizes N.
+
+    Returns:
+        dict of "score_function_var_exact", "pathwise_var_exact", "baseline_var_exact"
+        to float64 arrays, one variance per size.
     """
     n = np.asarray(sizes, dtype="float64")
     return {

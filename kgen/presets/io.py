@@ -52,7 +52,14 @@ def _version(text):
 
 
 def read_metadata(preset_dir):
-    """The parsed `metadata.json` of a preset folder, checked: its keys, and that no newer kgen wrote it."""
+    """The parsed `metadata.json` of a preset folder, checked: its keys, and that no newer kgen wrote it.
+
+    Args:
+        preset_dir: str, a preset folder.
+
+    Returns:
+        dict.
+    """
     path = os.path.join(preset_dir, METADATA_FILE)
     if not os.path.isfile(path):
         raise PresetError(f"preset folder {preset_dir} has no {METADATA_FILE}; re-save it with save_to_preset.")
@@ -68,6 +75,13 @@ def read_metadata(preset_dir):
 
 def verify_weights(preset_dir, metadata=None):
     """Check the weights file against the sha256 recorded in the metadata.
+
+    Args:
+        preset_dir: str, a preset folder.
+        metadata: optional dict, its metadata if already read.
+
+    Returns:
+        str, the sha256 checked.
 
     Raises:
         PresetError: the weights file is missing.
@@ -130,6 +144,9 @@ def save(model, preset_dir, metrics=None, summary=None, headline_metrics=None, r
         headline_metrics: names in `metrics` for the preset table (default all).
         recipe: dict {"name", "hyperparameters"} or None, the recipe that trained it.
         **card: the model card's fields (`CARD_FIELDS`).
+
+    Returns:
+        The folder written.
     """
     import keras
 
@@ -182,6 +199,9 @@ def rewrite_card(model, preset_dir, metrics=None, summary=None, headline_metrics
         headline_metrics: as for `save`.
         recipe: as for `save`.
         **card: as for `save`.
+
+    Returns:
+        The folder.
     """
     verify_weights(preset_dir)
     old = read_metadata(preset_dir)
@@ -213,7 +233,15 @@ def _keep_extra_files(old_dir, new_dir):
 def check_probe(model, preset_dir):
     """Compare `model.preset_probe()` with the probe recorded at save time.
 
-    Returns the largest absolute difference; raises `PresetError` past `PROBE_ATOL`.
+    Args:
+        model: the model loaded from `preset_dir`.
+        preset_dir: str, the preset folder.
+
+    Returns:
+        float, the largest absolute difference.
+
+    Raises:
+        PresetError: the difference is past `PROBE_ATOL`, or no probe is recorded.
     """
     recorded = read_metadata(preset_dir).get("probe")
     if recorded is None:

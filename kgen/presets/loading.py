@@ -48,7 +48,16 @@ def resolve(handle):
 
 
 def load(cls, handle, load_weights=True):
-    """Build a `cls` (or a subclass) from a preset; the body of `Cls.from_preset`."""
+    """Build a `cls` (or a subclass) from a preset; the body of `Cls.from_preset`.
+
+    Args:
+        cls: a kgen model class; the preset must hold it or a subclass (`keras.Model`: any).
+        handle: str, a registered name, a folder or "hf://owner/name".
+        load_weights: bool, load the weights (checked against their sha256) or only the config.
+
+    Returns:
+        The model.
+    """
     import keras
 
     preset_dir = resolve(handle)

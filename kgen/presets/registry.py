@@ -93,7 +93,18 @@ REGISTRY = {name: PresetInfo(name) for name in PRESET_NAMES}
 
 
 def list_presets(class_name=None):
-    """The registry entries, all or those of one class, sorted by name."""
+    """The registry entries, all or those of one class, sorted by name.
+
+    Args:
+        class_name: optional str, e.g. "VAE" (default: every class).
+
+    Returns:
+        list of `PresetInfo`.
+
+    Example:
+        >>> [info.name for info in kgen.presets.list_presets("VAE")]
+        ['vae_fashion_mnist']
+    """
     return [
         REGISTRY[name]
         for name in sorted(REGISTRY)

@@ -40,7 +40,11 @@ RECIPES = {
 
 
 def families():
-    """`kgen train FAMILY` -> the recipe classes of that family, in registry order."""
+    """The recipes by family.
+
+    Returns:
+        dict of `kgen train FAMILY` -> the recipe classes of that family, in registry order.
+    """
     table = {}
     for recipe in RECIPES.values():
         table.setdefault(recipe.family, []).append(recipe)
@@ -48,7 +52,19 @@ def families():
 
 
 def recipe_class(family, env_id=None):
-    """The recipe class `kgen train FAMILY [--env ENV]` runs."""
+    """The recipe class `kgen train FAMILY [--env ENV]` runs.
+
+    Args:
+        family: str, e.g. "vae" or "dqn".
+        env_id: optional str, the environment of an RL family (default: the family's first recipe).
+
+    Returns:
+        A `Recipe` subclass.
+
+    Example:
+        >>> kgen.recipes.recipe_class("dqn", "Acrobot-v1").preset
+        'dqn_acrobot'
+    """
     table = families()
     if family not in table:
         fail("family", family, "one of " + ", ".join(table))
@@ -63,7 +79,14 @@ def recipe_class(family, env_id=None):
 
 
 def recipe_by_name(name):
-    """The recipe class named `name` (as a preset's metadata records it)."""
+    """The recipe class named `name` (as a preset's metadata records it).
+
+    Args:
+        name: str, a class name such as "VAEFashionMNIST".
+
+    Returns:
+        A `Recipe` subclass.
+    """
     for recipe in RECIPES.values():
         if recipe.__name__ == name:
             return recipe

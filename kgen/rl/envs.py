@@ -19,6 +19,9 @@ def make_env(env, render_mode=None):
             `gymnasium.vector.VectorEnv`.
         render_mode: optional str passed to `gymnasium.make` for an id, e.g. "rgb_array".
 
+    Returns:
+        The environment.
+
     Raises:
         KgenValueError: gymnasium does not know the id.
         KgenTypeError: `env` is neither an id nor an environment.

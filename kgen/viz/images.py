@@ -24,6 +24,9 @@ def tile(images, nrow=None, padding=2, pad_value=1.0):
         nrow: int or None, images per row; default is the ceiling of sqrt(n).
         padding: int, pixels between images (default 2).
         pad_value: float in [0, 1], the colour of the padding (default white).
+
+    Returns:
+        uint8 array (H', W', C).
     """
     pixels = _to_uint8(images)
     n, h, w, c = pixels.shape
@@ -45,7 +48,16 @@ def tile(images, nrow=None, padding=2, pad_value=1.0):
 
 
 def save_png(array, path, scale=1):
-    """Write a uint8 (H, W, C) array as a PNG, optionally upscaled by an integer factor."""
+    """Write a uint8 (H, W, C) array as a PNG, optionally upscaled by an integer factor.
+
+    Args:
+        array: uint8 array (H, W, C), C in {1, 3}.
+        path: str, where to write the PNG (atomically).
+        scale: int >= 1, nearest-neighbour upscaling factor (default 1).
+
+    Returns:
+        The path written.
+    """
     from PIL import Image
 
     scale = check_int("scale", scale, minimum=1)

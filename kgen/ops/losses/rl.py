@@ -40,7 +40,17 @@ def q_learning_loss(q_taken, targets, delta=1.0):
     """Mean Huber loss between Q(s, a) of the actions taken and their TD targets.
 
     The Huber loss is quadratic for errors below `delta` and linear above, which
-    clips the gradient of large TD errors to +-delta (Mnih et al. 2015).
+    clips the gradient of large TD errors to +-delta.
+
+    Args:
+        q_taken: tensor (n,), Q(s, a) of the actions taken.
+        targets: tensor (n,), their TD targets (no gradient flows into them).
+        delta: float, where the loss turns linear (default 1.0).
+
+    Returns:
+        Scalar tensor.
+
+    Reference: Mnih et al., "Human-level control through deep reinforcement learning", Nature 2015.
     """
     error = tf.convert_to_tensor(targets) - q_taken
     absolute = tf.abs(error)
