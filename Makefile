@@ -3,7 +3,7 @@
 # make test: set up .venv with the dev and rl extras and run the default test suite.
 # make data: install the real Fashion-MNIST (Debian package dataset-fashion-mnist).
 # make docs: build the docs site into site/ with mkdocs --strict (a broken link or reference fails).
-# make docs-images: screenshots of the lab's pages for docs/lab.md (taken by its browser tests).
+# make docs-images: remake the docs' pictures from the shipped presets and the examples.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -64,7 +64,18 @@ browser:
 		echo "apt-get is not available: the lab's browser tests will be skipped (they need chromium and chromedriver)."; \
 	fi
 
+# The pictures the shipped presets and the examples make (minutes; gan_truncation needs make data).
+# The four drawn from training runs are remade by the commands beside them in the docs:
+# dcgan_stability (benchmarks/dcgan.py --stability), mbrl_cartpole_efficiency (benchmarks/rl.py
+# --algo mbrl --plot), dqn_cartpole_curve (examples/train_dqn.py), reinforce_baselines
+# (examples/train_reinforce.py).
 docs-images: $(VENV)/.installed browser
+	$(BIN)/python examples/gridworld_value_iteration.py --out docs/images/gridworld.png
+	$(BIN)/python examples/gridworld_model_based.py --out docs/images/gridworld_model_based.png
+	$(BIN)/python examples/gradient_estimators.py --out docs/images/variance.png
+	$(BIN)/python examples/gan_generator_gradients.py --out docs/images/gan_generator_gradients.png
+	$(BIN)/python examples/gan_truncation.py --out docs/images/gan_truncation.png
+	$(BIN)/python examples/mbrl_model_error.py --preset mbrl_pendulum --out docs/images/mbrl_pendulum_model_error.png
 	KGEN_LAB_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/test_lab_browser.py
 
 clean:
