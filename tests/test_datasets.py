@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from kgen import datasets
+from kgen.datasets import fashion_mnist
 from kgen.errors import DataFormatError, DataNotFoundError, KgenValueError
 
 
@@ -20,7 +21,7 @@ def write_idx(path, array, compress=False):
 
 
 def write_split(folder, split, count, compress=True):
-    images_stem, labels_stem, _ = datasets._FILES[split]
+    images_stem, labels_stem, _ = fashion_mnist._FILES[split]
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (count, 28, 28), dtype=np.uint8)
     labels = rng.integers(0, 10, count, dtype=np.uint8)
@@ -78,7 +79,7 @@ def test_load_from_path_scales_and_shapes(tmp_path):
 def test_load_from_env_dir(tmp_path, monkeypatch):
     write_split(tmp_path, "test", 10000, compress=False)
     monkeypatch.setenv("KGEN_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(datasets, "DEBIAN_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", str(tmp_path / "nowhere"))
     x, _ = datasets.load_fashion_mnist("test", download=False)
     assert x.shape == (10000, 28, 28, 1)
 
@@ -98,7 +99,7 @@ def test_wrong_count_is_reported(tmp_path):
 
 def test_not_found_names_every_place_and_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("KGEN_DATA_DIR", str(tmp_path / "env_dir"))
-    monkeypatch.setattr(datasets, "DEBIAN_DIR", str(tmp_path / "debian_dir"))
+    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", str(tmp_path / "debian_dir"))
     with pytest.raises(DataNotFoundError) as info:
         datasets.load_fashion_mnist("train", download=False)
     message = str(info.value)

@@ -19,8 +19,6 @@ import numpy as np
 from kgen.core.errors import DataFormatError, DataNotFoundError
 from kgen.core.validation import check_choice, check_int
 
-__all__ = ["DEBIAN_DIR", "FASHION_MNIST_LABELS", "binarize", "load_fashion_mnist", "read_idx"]
-
 FASHION_MNIST_LABELS = (
     "T-shirt/top",
     "Trouser",
