@@ -128,8 +128,6 @@ class DynamicsEnsemble(KgenModel):
         self.termination_units = tuple(check_int("termination_units", units, 1) for units in termination_units)
         self.activation = activation
         self.termination_fn = None
-        if termination_fn is not None:
-            self.set_termination_fn(termination_fn)
         self.seed = None if seed is None else check_int("seed", seed, 0)
         d, inputs = self.observation_size, self.observation_size + self.action_size
         self.layers_ = [EnsembleDense(self.ensemble_size, units, activation, seed=None if seed is None else seed + i)
@@ -158,6 +156,8 @@ class DynamicsEnsemble(KgenModel):
         self._members(tf.zeros((1, inputs)))
         self._termination_logits(tf.zeros((1, d)))
         self.built = True
+        if termination_fn is not None:
+            self.set_termination_fn(termination_fn)
 
     def set_termination_fn(self, fn):
         """Use the known termination rule `fn` instead of the learnt head, after calling it once on
@@ -175,6 +175,8 @@ class DynamicsEnsemble(KgenModel):
         if tuple(np.shape(flags)) != (2,):
             fail("termination_fn", f"a rule returning shape {tuple(np.shape(flags))} for 2 rows", expected)
         self.termination_fn = fn
+        for layer in self.termination_layers:  # the learnt head is not used, so not trained
+            layer.trainable = False
 
     @property
     def metrics(self):
