@@ -194,7 +194,7 @@ def cmd_train(args):
     recipe = cls(**recipe_overrides(args, cls))
     model, scores = recipe.train(args.out, data_dir=args.data_dir, train_subset=args.train_subset, limit=args.limit,
                                  fresh=args.fresh, strategy=make_strategy(args.distribute),
-                                 checkpoint_every=args.checkpoint_every)
+                                 checkpoint_every=args.checkpoint_every, tensorboard=args.tensorboard)
     print(", ".join(f"{k}={v}" for k, v in scores.items()))
     print(f"preset written to {args.out}" if is_chief(model) else f"the chief worker writes the preset to {args.out}")
 
@@ -356,6 +356,8 @@ def build_parser():
             p.add_argument("--data-dir", default=None, help="folder with the Fashion-MNIST IDX files")
             p.add_argument("--train-subset", type=int, default=None, help="train on the first N training images")
             p.add_argument("--limit", type=int, default=None, help="score on the first N test images")
+        p.add_argument("--tensorboard", default=None, metavar="DIR",
+                       help="write TensorBoard scalars and images of what the model makes to DIR")
         p.add_argument("--fresh", action="store_true",
                        help="discard the checkpoint in --out and start over (default: continue from it)")
         p.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",

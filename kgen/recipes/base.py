@@ -187,7 +187,7 @@ class Recipe:
         )
 
     def train(self, out, data_dir=None, train_subset=None, limit=None, verbose=1, fresh=False, strategy=None,
-              checkpoint_every=None):
+              checkpoint_every=None, tensorboard=None):
         """Load the data, build, fit, score, draw the pictures and write the preset folder `out`.
 
         The run is checkpointed in `checkpoint_dir(out)` every `checkpoint_every` steps
@@ -209,11 +209,13 @@ class Recipe:
                 in its scope. Under a multi-worker strategy every worker runs `train` and
                 only the chief writes `out`.
             checkpoint_every: int or None, steps between checkpoints (default: the recipe's).
+            tensorboard: str or None, a folder for TensorBoard: Keras's scalars, and images of
+                what the model makes (`kgen.callbacks.TensorBoardImages`) every epoch.
 
         Returns:
             (model, scores).
         """
-        from kgen.callbacks import Checkpoint, DivergenceGuard
+        from kgen.callbacks import Checkpoint, DivergenceGuard, TensorBoardImages
         from kgen.callbacks.checkpoint import is_chief
 
         command = self.command(out, data_dir=data_dir, train_subset=train_subset, limit=limit)
@@ -227,7 +229,11 @@ class Recipe:
             model = self.build(data)
             self.compile(model, data)
         guard = DivergenceGuard()
-        history = self.fit(model, data, callbacks=[guard], verbose=verbose, checkpoint=checkpoint)
+        callbacks = [guard]
+        if tensorboard is not None:
+            shown = None if data is None or getattr(data, "x_test", None) is None else data.x_test[:8]
+            callbacks += [TensorBoardImages(tensorboard, images=shown), keras.callbacks.TensorBoard(tensorboard)]
+        history = self.fit(model, data, callbacks=callbacks, verbose=verbose, checkpoint=checkpoint)
         if verbose:
             unit = "environment steps" if hasattr(model, "env_steps") else "steps"
             resumed = checkpoint.resumed_from

@@ -109,6 +109,35 @@ def evaluate_policy(agent, env_or_id, episodes=10, seed=0, deterministic=True, m
     return float(np.mean(returns)), float(np.std(returns))
 
 
+def episode_frames(agent, env_id, seed=0, deterministic=True, every=1):
+    """Play one episode rendered with the env's `rgb_array` mode.
+
+    Args:
+        agent: a kgen.rl agent.
+        env_id: str, a gymnasium id whose environment renders "rgb_array".
+        seed: int, the episode's reset seed (default 0).
+        deterministic: bool (default True).
+        every: int >= 1, keep every `every`-th frame, and the last (default 1).
+
+    Returns:
+        (frames: list of uint8 (H, W, 3) arrays, episode return, number of steps, the env's render_fps).
+    """
+    _check_agent(agent)
+    every = check_int("every", every, 1)
+    env = make_env(env_id, render_mode="rgb_array")
+    frames = []
+
+    def keep_frame(steps, done):
+        if steps % every == 0 or done:
+            frames.append(env.render())
+
+    try:
+        total, steps = _play(agent, env, check_int("seed", seed, 0), deterministic, on_step=keep_frame)
+        return frames, total, steps, env.metadata.get("render_fps", 30)
+    finally:
+        env.close()
+
+
 def record_episode(agent, env_id, path, seed=0, deterministic=True, every=2, scale=0.5, fps=None):
     """Play one episode rendered with the env's `rgb_array` mode and write it as a GIF.
 
@@ -127,18 +156,8 @@ def record_episode(agent, env_id, path, seed=0, deterministic=True, every=2, sca
     """
     from PIL import Image
 
-    _check_agent(agent)
-    every = check_int("every", every, 1)
-    env = make_env(env_id, render_mode="rgb_array")
-    frames = []
-
-    def keep_frame(steps, done):
-        if steps % every == 0 or done:
-            frames.append(env.render())
-
-    total, steps = _play(agent, env, check_int("seed", seed, 0), deterministic, on_step=keep_frame)
-    fps = fps or env.metadata.get("render_fps", 30) / every
-    env.close()
+    frames, total, steps, render_fps = episode_frames(agent, env_id, seed, deterministic, every)
+    fps = fps or render_fps / every
     images = [Image.fromarray(frame) for frame in frames]
     if scale != 1:
         size = (max(1, int(images[0].width * scale)), max(1, int(images[0].height * scale)))
