@@ -19,9 +19,7 @@ def _generated(config, uri, content):
 
 def _command_pages(config):
     """cli/index.md and cli/<command>.md, each the parser's own help text."""
-    from kgen.core import quiet_start
-
-    quiet_start.start_tensorflow_quietly()  # the build log stays free of TensorFlow's start-up lines
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from kgen import cli
 
     parser = cli.build_parser()
