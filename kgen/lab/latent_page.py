@@ -19,7 +19,7 @@ from kgen.core.errors import KgenTypeError, KgenValueError
 from kgen.core.validation import check_choice, check_int, check_number, fail
 from kgen.datasets import FASHION_MNIST_LABELS
 from kgen.lab.page import LabPage
-from kgen.viz.images import tile
+from kgen.viz.images import png_bytes, tile
 
 MODELS = ("dcgan_fashion_mnist", "cdcgan_fashion_mnist", "vae_fashion_mnist")
 """The presets the page explores (DCGAN presets, then the VAE's)."""
@@ -49,12 +49,8 @@ def png_data_url(images, nrow=None, padding=0):
         nrow: int or None, images per row (default: all n in one row).
         padding: int, white pixels between and around the images (default 0).
     """
-    from PIL import Image
-
-    pixels = tile(images, nrow=nrow or len(images), padding=padding)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    png = png_bytes(tile(images, nrow=nrow or len(images), padding=padding))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def read_image_data_url(value, name="image", invert=False, size=IMAGE_SIZE):

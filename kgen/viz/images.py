@@ -47,6 +47,28 @@ def tile(images, nrow=None, padding=2, pad_value=1.0):
     return canvas
 
 
+def png_bytes(array, scale=1):
+    """A uint8 (H, W, C) array encoded as PNG, optionally upscaled by an integer factor.
+
+    Args:
+        array: uint8 array (H, W, C), C in {1, 3}.
+        scale: int >= 1, nearest-neighbour upscaling factor (default 1).
+
+    Returns:
+        bytes.
+    """
+    from PIL import Image
+
+    scale = check_int("scale", scale, minimum=1)
+    array = np.asarray(array, dtype="uint8")
+    image = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
+    if scale > 1:
+        image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def save_png(array, path, scale=1):
     """Write a uint8 (H, W, C) array as a PNG, optionally upscaled by an integer factor.
 
@@ -58,16 +80,7 @@ def save_png(array, path, scale=1):
     Returns:
         The path written.
     """
-    from PIL import Image
-
-    scale = check_int("scale", scale, minimum=1)
-    array = np.asarray(array, dtype="uint8")
-    image = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
-    if scale > 1:
-        image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    files.write_bytes(path, buffer.getvalue())
+    files.write_bytes(path, png_bytes(array, scale))
     return path
 
 
