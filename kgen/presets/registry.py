@@ -102,8 +102,8 @@ def list_presets(class_name=None):
         list of `PresetInfo`.
 
     Example:
-        >>> [info.name for info in kgen.presets.list_presets("VAE")]
-        ['vae_fashion_mnist']
+        >>> kgen.presets.list_presets("VAE")[0].name
+        'vae_fashion_mnist'
     """
     return [
         REGISTRY[name]
