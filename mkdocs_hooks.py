@@ -13,10 +13,6 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 SHIPPED = ("weights/*/README.md", "weights/*/*.png", "weights/*/*.gif", "examples/*.py", "examples/images/*.png")
 
 
-def _generated(config, uri, content):
-    return File.generated(config, uri, content=content)
-
-
 def _command_pages(config):
     """cli/index.md and cli/<command>.md, each the parser's own help text."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -31,14 +27,14 @@ def _command_pages(config):
     for name, subparser in commands.choices.items():
         index.append(f"- [`kgen {name}`]({name}.md): {helps.get(name, '')}")
         text = f"# kgen {name}\n\n{helps.get(name, '')}\n\n```text\n{subparser.format_help().rstrip()}\n```\n"
-        pages.append(_generated(config, f"cli/{name}.md", text))
-    pages.append(_generated(config, "cli/index.md", "\n".join(index) + "\n"))
+        pages.append(File.generated(config, f"cli/{name}.md", content=text))
+    pages.append(File.generated(config, "cli/index.md", content="\n".join(index) + "\n"))
     return pages
 
 
 def on_files(files, config):
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        files.append(_generated(config, "index.md", f.read()))
+        files.append(File.generated(config, "index.md", content=f.read()))
     for pattern in SHIPPED:
         for path in sorted(glob.glob(os.path.join(ROOT, pattern))):
             uri = os.path.relpath(path, ROOT).replace(os.sep, "/")

@@ -2,7 +2,6 @@
 GAN, an episode's frames for an agent; read back with TensorBoard's own EventAccumulator."""
 
 import keras
-import numpy as np
 import pytest
 
 from kgen.callbacks import TensorBoardImages

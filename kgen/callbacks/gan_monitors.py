@@ -9,7 +9,7 @@ from kgen.ops.sampling import classes_in_turn
 from kgen.viz.images import image_grid
 
 
-def _fixed_latents(model, num, seed, labels):
+def fixed_latents(model, num, seed, labels):
     """Latents and labels drawn once for a run: `labels` as given, classes in turn when the GAN
     needs labels, or drawn from the class prior of a self-conditioned GAN."""
     if not hasattr(model, "generate"):
@@ -55,7 +55,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.labels = labels
 
     def on_train_begin(self, logs=None):
-        self.drawn_z, self.drawn_labels = _fixed_latents(self.model, self.num, self.seed, self.labels)
+        self.drawn_z, self.drawn_labels = fixed_latents(self.model, self.num, self.seed, self.labels)
         defaulted = self.labels is None and self.model.labels_required
         self._nrow = self.model.num_classes if defaulted else None
 
@@ -107,7 +107,7 @@ class FrechetDistance(keras.callbacks.Callback):
         self.labels = labels
 
     def on_train_begin(self, logs=None):
-        self.drawn_z, self.drawn_labels = _fixed_latents(self.model, self.num_samples, self.seed, self.labels)
+        self.drawn_z, self.drawn_labels = fixed_latents(self.model, self.num_samples, self.seed, self.labels)
         check_images("reference", self.reference, self.model.image_shape)
         self._reference_statistics = metrics.gaussian_statistics(metrics.embed(self.reference, self.features))
 

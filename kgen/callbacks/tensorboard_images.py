@@ -5,7 +5,7 @@ import os
 import keras
 import numpy as np
 
-from kgen.callbacks.gan_monitors import _fixed_latents
+from kgen.callbacks.gan_monitors import fixed_latents
 from kgen.core.validation import check_images, check_int
 from kgen.viz.images import tile
 
@@ -57,7 +57,7 @@ class TensorBoardImages(keras.callbacks.Callback):
         import tensorflow as tf
 
         self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, IMAGES_RUN))
-        self._latents = _fixed_latents(self.model, self.num, self.seed, None) if hasattr(self.model, "generate") else None
+        self._latents = fixed_latents(self.model, self.num, self.seed, None) if hasattr(self.model, "generate") else None
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
