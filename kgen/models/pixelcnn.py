@@ -59,7 +59,9 @@ class PixelCNN(KgenModel):
         head_units: int or None, units of the 1x1 layer before the output (default: 2 * filters).
         num_classes: int or None, class-conditional when set (labels in [0, num_classes); default None).
         binarize: bool, with the Bernoulli likelihood, train on x_b ~ Bernoulli(x) drawn afresh at
-            every step (dynamic binarization, default True); when False training images must be binary.
+            every step (dynamic binarization, default True): the network reads x_b and the loss is
+            the expectation over each pixel's own draw, -sum_i [x_i log p_i + (1 - x_i) log(1 - p_i)];
+            when False training images must be binary.
         seed: int or None, seeds the training noise (default None).
 
     Example:
@@ -216,6 +218,7 @@ class PixelCNN(KgenModel):
 
     def train_step(self, data):
         images, labels = self._unpack(data)
+        targets = images
         if self.likelihood == "bernoulli" and self.binarize:
             (binarize_seed,) = seeds.step_seeds(self.seed_generator, 1)
             uniform = seeds.replica_rows(
@@ -224,7 +227,10 @@ class PixelCNN(KgenModel):
             images = tf.cast(sampling.bernoulli_from_uniform(uniform, images), tf.float32)
         with tf.GradientTape() as tape:
             logits = self.network(images, labels, PRECISIONS[self.precision])
-            log_prob = self.log_prob_of_logits(logits, images)
+            # The grey targets are the expectation of each pixel's own draw, which no conditional
+            # sees (x_b,i is independent of x_b,<i given x): the same expected loss and gradient
+            # as the binary targets, with less variance.
+            log_prob = self.log_prob_of_logits(logits, targets)
             loss = tf.nn.compute_average_loss(-log_prob)
             if self.losses:
                 loss += tf.nn.scale_regularization_loss(tf.add_n(self.losses))

@@ -33,7 +33,7 @@ class PixelCNNFashionMNIST(Recipe):
     summary = "Gated PixelCNN, Bernoulli likelihood on dynamically binarized Fashion-MNIST, exact NLL"
     headline_metrics = ("test_nll", "bits_per_dim", "fd_test")
 
-    epochs: int = hyperparameter(6, "passes over the training set")
+    epochs: int = hyperparameter(8, "passes over the training set")
     filters: int = hyperparameter(32, "channels of each stack")
     num_layers: int = hyperparameter(12, "gated blocks")
     batch_size: int = hyperparameter(64, "images per step")
