@@ -1,5 +1,5 @@
 """The `kgen` command: presets, classify, sample, interpolate, train, eval, card, upload, download,
-play, estimators, lab.
+export, play, estimators, lab.
 
 Run `kgen --help` or `kgen COMMAND --help`. Errors in what was asked print one
 line naming the problem and exit with status 1; bad command lines print usage
@@ -192,9 +192,19 @@ def cmd_train(args):
 
     cls = recipes.recipe_class(args.family, getattr(args, "env", None))
     recipe = cls(**recipe_overrides(args, cls))
+    source = None
+    if getattr(args, "data", None) is not None:
+        size = args.image_size
+        size = size[0] if size and len(size) == 1 else None if size is None else tuple(size)
+        source = recipes.ImageSource(args.data, image_size=size, channels=args.channels, features=args.features)
+    else:
+        given = [flag for flag in ("image_size", "channels", "features") if getattr(args, flag, None) is not None]
+        if given:
+            raise KgenError(f"{', '.join(cli_flag(flag) for flag in given)} only apply to your own images: give "
+                            "--data PATH too (Fashion-MNIST is 28x28 greyscale, scored by fashion_mnist_classifier)")
     model, scores = recipe.train(args.out, data_dir=args.data_dir, train_subset=args.train_subset, limit=args.limit,
                                  fresh=args.fresh, strategy=make_strategy(args.distribute),
-                                 checkpoint_every=args.checkpoint_every, tensorboard=args.tensorboard)
+                                 checkpoint_every=args.checkpoint_every, tensorboard=args.tensorboard, source=source)
     print(", ".join(f"{k}={v}" for k, v in scores.items()))
     print(f"preset written to {args.out}" if is_chief(model) else f"the chief worker writes the preset to {args.out}")
 
@@ -261,6 +271,19 @@ def cmd_download(args):
     folder = presets.resolve(args.handle)
     presets.verify_weights(folder)
     print(folder)
+
+
+def cmd_export(args):
+    model = _load_model(args.preset)
+    manifest = model.export(args.out, format=args.format, overwrite=args.overwrite)
+    print(f"{args.preset} ({manifest['model']['class']}) exported as {manifest['format']} to {args.out}:")
+    for name, entry in manifest["functions"].items():
+        inputs = ", ".join(entry["inputs"])
+        where = entry.get("file") or f"signature {entry['signature']!r}"
+        size = f", {os.path.getsize(os.path.join(args.out, entry['file'])):,} bytes" if "file" in entry else ""
+        print(f"  {name}({inputs}) -> {', '.join(entry['outputs'])}: {where}{size}")
+    for name, reason in manifest["failed"].items():
+        print(f"  {name}: not exported as {manifest['format']}: {reason}")
 
 
 def cmd_play(args):
@@ -353,6 +376,17 @@ def build_parser():
             p.set_defaults(data_dir=None, train_subset=None)
             p.add_argument("--limit", type=int, default=None, help="score over the first N of its episodes")
         else:
+            p.add_argument("--data", default=None, metavar="PATH",
+                           help="train on your own images instead of Fashion-MNIST: a folder of PNG/JPEG files "
+                           "(class subfolders become labels), an .npz or an .npy file; a seeded tenth is held "
+                           "out for the scores (see docs/own-data.md)")
+            p.add_argument("--image-size", type=int, nargs="+", default=None, metavar="PIXELS",
+                           help="resize the --data images: SIZE or HEIGHT WIDTH (28, 32 or 64 for the GANs)")
+            p.add_argument("--channels", type=int, choices=(1, 3), default=None,
+                           help="convert the --data images to greyscale (1) or RGB (3)")
+            p.add_argument("--features", default=None, metavar="PRESET",
+                           help="a classifier preset trained on images like --data's (kgen train classifier "
+                           "--data ...): its features give the samples' FD; without it none is computed")
             p.add_argument("--data-dir", default=None, help="folder with the Fashion-MNIST IDX files")
             p.add_argument("--train-subset", type=int, default=None, help="train on the first N training images")
             p.add_argument("--limit", type=int, default=None, help="score on the first N test images")
@@ -392,6 +426,17 @@ def build_parser():
     p = commands.add_parser("download", help="fetch a preset into the Hugging Face cache and print its folder")
     p.add_argument("handle", help="hf://owner/name or a registered name")
     p.set_defaults(run=cmd_download)
+
+    p = commands.add_parser("export", help="write a preset's serving functions as a SavedModel, TFLite or ONNX "
+                            "files, for inference without kgen (see docs/export.md)")
+    p.add_argument("preset", help="registered name, folder, or hf://owner/name")
+    p.add_argument("--format", choices=("saved_model", "tflite", "onnx"), default="saved_model",
+                   help="saved_model: one SavedModel with a signature per function; tflite, onnx: a file per "
+                   "function (default saved_model)")
+    p.add_argument("--out", required=True, help="the folder to write (new or empty); kgen_export.json in it "
+                   "lists the functions, their inputs and outputs")
+    p.add_argument("--overwrite", action="store_true", help="replace the folder if it holds files")
+    p.set_defaults(run=cmd_export)
 
     p = commands.add_parser("play", help="run an RL agent preset")
     p.add_argument("preset")

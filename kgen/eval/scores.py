@@ -68,7 +68,7 @@ def sample_quality(images, reference, features, floor_reference=None):
     """
     scores = {
         "fd_test": round(metrics.frechet_distance(images, reference, features), 2),
-        "classifier_score": round(metrics.classifier_score(images, features)[0], 3),
+        "classifier_score": round(metrics.classifier_score(images, features, splits=min(10, len(images)))[0], 3),
     }
     if floor_reference is not None:
         scores["fd_floor"] = round(metrics.frechet_distance(floor_reference, reference, features), 2)

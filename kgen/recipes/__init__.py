@@ -9,8 +9,9 @@ Example:
 from kgen.core.validation import fail
 from kgen.recipes.base import Recipe
 from kgen.recipes.classifier import FashionMNISTClassifier
-from kgen.recipes.data import ImageData
+from kgen.recipes.data import ImageData, ImageSource
 from kgen.recipes.gan import CDCGANFashionMNIST, DCGANFashionMNIST
+from kgen.recipes.image_recipe import ImageRecipe
 from kgen.recipes.pixelcnn import PixelCNNFashionMNIST
 from kgen.recipes.rl import (
     DQNAcrobot,
@@ -100,6 +101,8 @@ __all__ = [
     "DQNCartPole",
     "FashionMNISTClassifier",
     "ImageData",
+    "ImageRecipe",
+    "ImageSource",
     "ModelBasedCartPole",
     "ModelBasedPendulum",
     "RECIPES",

@@ -20,7 +20,7 @@ import keras
 
 from kgen import presets
 from kgen.core.errors import KgenValueError
-from kgen.core.validation import check_int
+from kgen.core.validation import check_int, fail
 
 
 def hyperparameter(default, help, score=False):
@@ -97,8 +97,11 @@ class Recipe:
 
     # ----------------------------------------------------------------- what subclasses implement
 
-    def load_data(self, data_dir=None, train_subset=None):
-        """The data the recipe trains and scores on (None when it needs none)."""
+    def load_data(self, data_dir=None, train_subset=None, source=None):
+        """The data the recipe trains and scores on (None when it needs none); `source` is
+        your own images (`kgen.recipes.ImageSource`), for the recipes that learn from images."""
+        if source is not None:
+            fail("source", source, f"None: the {self.family} recipe does not learn from images")
         return None
 
     def prepare(self, data):
@@ -124,8 +127,9 @@ class Recipe:
         """The numbers the card reports (a dict). `limit` scores on fewer examples, for quick checks."""
         raise NotImplementedError
 
-    def describe(self, model, scores, history=None):
-        """The card's text fields: description, training, datasets, tags, sections."""
+    def describe(self, model, scores, history=None, data=None):
+        """The card's text fields: description, training, datasets, tags, sections (`data`:
+        what it trained on, when known)."""
         raise NotImplementedError
 
     def pictures(self, model, data, folder):
@@ -151,8 +155,8 @@ class Recipe:
         if not getattr(model, "compiled", False):
             self.compile(model, data)
 
-    def fingerprint(self, train_subset=None):
-        """What identifies a run of this recipe: a checkpoint of another run is refused."""
+    def fingerprint(self, train_subset=None, data=None):
+        """What identifies a run of this recipe (on `data`): a checkpoint of another run is refused."""
         return {"recipe": self.name, "hyperparameters": self.hyperparameters(), "train_subset": train_subset}
 
     def hyperparameters(self):
@@ -168,26 +172,26 @@ class Recipe:
                 words += [cli_flag(field.name), *cli_words(value)]
         for name, value in options.items():
             if value is not None:
-                words += [cli_flag(name), str(value)]
+                words += [cli_flag(name), *cli_words(value)]
         return " ".join(shlex.quote(word) for word in words + ["--out", os.fspath(out)])
 
     def selector_flags(self):
         """Flags that pick this recipe among its family's (e.g. `--env Acrobot-v1`)."""
         return []
 
-    def card(self, model, scores, command=None, history=None):
-        """The model card fields (`save_to_preset`'s keywords) for `model` with `scores`."""
+    def card(self, model, scores, command=None, history=None, data=None):
+        """The model card fields (`save_to_preset`'s keywords) for `model` with `scores`, trained on `data`."""
         return dict(
             metrics=scores,
             summary=self.summary,
             headline_metrics=[name for name in self.headline_metrics if name in scores],
             recipe={"name": self.name, "hyperparameters": self.hyperparameters()},
             command=command,
-            **self.describe(model, scores, history),
+            **self.describe(model, scores, history, data),
         )
 
     def train(self, out, data_dir=None, train_subset=None, limit=None, verbose=1, fresh=False, strategy=None,
-              checkpoint_every=None, tensorboard=None):
+              checkpoint_every=None, tensorboard=None, source=None):
         """Load the data, build, fit, score, draw the pictures and write the preset folder `out`.
 
         The run is checkpointed in `checkpoint_dir(out)` every `checkpoint_every` steps
@@ -211,6 +215,8 @@ class Recipe:
             checkpoint_every: int or None, steps between checkpoints (default: the recipe's).
             tensorboard: str or None, a folder for TensorBoard: Keras's scalars, and images of
                 what the model makes (`kgen.callbacks.TensorBoardImages`) every epoch.
+            source: `kgen.recipes.ImageSource`, a path, or None: your own images instead of
+                Fashion-MNIST, for an image recipe (a seeded tenth is held out for the scores).
 
         Returns:
             (model, scores).
@@ -218,13 +224,18 @@ class Recipe:
         from kgen.callbacks import Checkpoint, DivergenceGuard, TensorBoardImages
         from kgen.callbacks.checkpoint import is_chief
 
-        command = self.command(out, data_dir=data_dir, train_subset=train_subset, limit=limit)
+        if isinstance(source, (str, os.PathLike)):
+            from kgen.recipes.data import ImageSource
+
+            source = ImageSource(os.fspath(source))
+        options = {} if source is None else source.options()
+        command = self.command(out, data_dir=data_dir, train_subset=train_subset, limit=limit, **options)
         every = self.checkpoint_every if checkpoint_every is None else check_int("checkpoint_every", checkpoint_every, 1)
-        checkpoint = Checkpoint(checkpoint_dir(out), every_n_steps=every, fingerprint=self.fingerprint(train_subset),
-                                command=command)
+        data = self.prepare(self.load_data(data_dir, train_subset, source))
+        checkpoint = Checkpoint(checkpoint_dir(out), every_n_steps=every,
+                                fingerprint=self.fingerprint(train_subset, data), command=command)
         if fresh:
             shutil.rmtree(checkpoint.directory, ignore_errors=True)
-        data = self.prepare(self.load_data(data_dir, train_subset))
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model = self.build(data)
             self.compile(model, data)
@@ -246,7 +257,7 @@ class Recipe:
         chief = is_chief(model)
         folder = out if chief else tempfile.mkdtemp(prefix=".worker-preset-", dir=os.path.dirname(os.path.abspath(out)))
         self.pictures(model, data, folder)
-        model.save_to_preset(folder, images=self.picture_names(), **self.card(model, scores, command, history))
+        model.save_to_preset(folder, images=self.picture_names(), **self.card(model, scores, command, history, data))
         shutil.rmtree(checkpoint.directory if chief else folder, ignore_errors=True)
         return model, scores
 
@@ -267,7 +278,7 @@ class Recipe:
         scores = self.score(model, data) if rescore else metadata["metrics"]
         images = {alt: path for alt, path in self.picture_names().items()
                   if os.path.isfile(os.path.join(preset_dir, path))}
-        card = self.card(model, scores, self.command(os.path.join("weights", self.preset)))
+        card = self.card(model, scores, self.command(os.path.join("weights", self.preset)), data=data)
         presets.rewrite_card(model, preset_dir, images=images, **card)
         return model, scores
 

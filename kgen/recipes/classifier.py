@@ -4,16 +4,18 @@ import dataclasses
 
 import keras
 
-from kgen.core.validation import check_int, check_number
+from kgen.core.validation import check_int, check_number, fail
 from kgen.eval import scores
-from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter
-from kgen.recipes.data import ImageData
-from kgen.recipes.training import fit_epochs
+from kgen.recipes.base import describe_optimizer, hyperparameter
+from kgen.recipes.data import FASHION_MNIST
+from kgen.recipes.image_recipe import ImageRecipe
+from kgen.recipes.training import fit_epochs, steps_per_epoch
 
 
 @dataclasses.dataclass(frozen=True)
-class FashionMNISTClassifier(Recipe):
-    """`kgen.models.Classifier` on the 60,000 Fashion-MNIST training images, scored on the 10,000 test images."""
+class FashionMNISTClassifier(ImageRecipe):
+    """`kgen.models.Classifier` on the 60,000 Fashion-MNIST training images, scored on the 10,000 test images
+    (or on your own labelled images: one subfolder per class)."""
 
     preset = "fashion_mnist_classifier"
     model_class = "Classifier"
@@ -31,18 +33,22 @@ class FashionMNISTClassifier(Recipe):
         check_int("batch_size", self.batch_size, minimum=1)
         check_number("learning_rate", self.learning_rate, minimum=0.0, low_open=True)
 
-    def load_data(self, data_dir=None, train_subset=None):
-        return ImageData.fashion_mnist(data_dir, train_subset)
+    def prepare(self, data):
+        if data.y_train is None:
+            fail("data", (data.source or {}).get("path"), "labelled images (one subfolder per class, or an .npz "
+                 "with labels): a classifier learns the labels")
+        return data
 
-    def build(self, data):
+    def new_model(self, data):
         from kgen.models import Classifier
 
         keras.utils.set_random_seed(self.seed)
-        return Classifier(image_shape=data.x_train.shape[1:], seed=self.seed)
+        return Classifier(num_classes=data.num_classes, image_shape=data.x_train.shape[1:], seed=self.seed)
 
     def compile(self, model, data):
-        steps = self.epochs * (len(data.x_train) // self.batch_size)
-        model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(self.learning_rate, steps)))
+        steps = self.epochs * steps_per_epoch(len(data.x_train), self.batch_size)
+        schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate * self.learning_rate_scale, steps)
+        model.compile(optimizer=keras.optimizers.Adam(schedule))
 
     def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
         self.ensure_compiled(model, data)
@@ -52,7 +58,20 @@ class FashionMNISTClassifier(Recipe):
     def score(self, model, data, limit=None):
         return scores.classifier_scores(model, *data.test(limit))
 
-    def describe(self, model, scores, history=None):
+    def describe(self, model, scores, history=None, data=None):
+        data = FASHION_MNIST if data is None else data
+        if data.source is not None:
+            return dict(
+                description=(f"A small convnet (two blocks of two 3x3 convolutions with batch norm, then a 128-unit "
+                             f"feature layer) classifying {model.num_classes} classes of your own images. Its "
+                             "features can score samples of generators trained on the same images "
+                             "(`kgen train ... --features`)."),
+                training=(f"`fit` on {data.train_phrase} for {self.epochs} epochs, batch {self.batch_size}, "
+                          f"{describe_optimizer(model.optimizer)}, seed {self.seed}, no augmentation. Scores are "
+                          f"on {data.test_phrase}."),
+                datasets=[],
+                tags=["image-classification"],
+            )
         return dict(
             description=(
                 "A small convnet (two blocks of two 3x3 convolutions with batch norm, then a "

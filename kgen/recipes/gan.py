@@ -11,8 +11,9 @@ from kgen.core.validation import check_int, check_number, fail
 from kgen.eval import scores
 from kgen.ops.clustering import cluster_labels
 from kgen.ops.sampling import classes_in_turn
-from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter, redefault
-from kgen.recipes.data import FEATURES_PRESET, ImageData, feature_model
+from kgen.recipes.base import describe_optimizer, hyperparameter, redefault
+from kgen.recipes.data import FASHION_MNIST
+from kgen.recipes.image_recipe import ImageRecipe
 from kgen.recipes.training import fit_epochs
 from kgen.viz.images import image_grid, interpolation_strip
 from kgen.viz.neighbors import nearest_neighbor_grid
@@ -24,7 +25,7 @@ PER_CLASS = 1_000
 
 
 @dataclasses.dataclass(frozen=True)
-class DCGANFashionMNIST(Recipe):
+class DCGANFashionMNIST(ImageRecipe):
     """`kgen.models.DCGAN` for 28x28 Fashion-MNIST, trained with `fit` on a shuffled `tf.data`
     pipeline that drops the last partial batch (so the compiled step is traced once).
 
@@ -65,14 +66,12 @@ class DCGANFashionMNIST(Recipe):
             if self.conditional:
                 fail("clusters", self.clusters, "None: this recipe conditions on the class labels")
 
-    def load_data(self, data_dir=None, train_subset=None):
-        return ImageData.fashion_mnist(data_dir, train_subset)
-
     def prepare(self, data):
         """The labels the networks are conditioned on: the classes, or k-means cluster ids and their frequencies."""
         if self.conditional:
             if data.y_train is None:
-                fail("data.y_train", None, "the class labels: this recipe is conditional")
+                fail("data", (data.source or {}).get("path"), "labelled images (one subfolder per class, or an "
+                     ".npz with labels): this recipe is conditional")
             return dataclasses.replace(data, conditioning=np.asarray(data.y_train, "int32"))
         if self.clusters is None:
             return data
@@ -80,7 +79,7 @@ class DCGANFashionMNIST(Recipe):
         labels, prior = cluster_labels(data.x_train, k, seed=self.seed)
         return dataclasses.replace(data, conditioning=labels, class_prior=prior)
 
-    def build(self, data):
+    def new_model(self, data):
         from kgen.models import DCGAN
 
         keras.utils.set_random_seed(self.seed)
@@ -91,6 +90,9 @@ class DCGANFashionMNIST(Recipe):
 
     def compile(self, model, data):
         model.compile()
+        if self.learning_rate_scale != 1.0:
+            for optimizer in (model.d_optimizer, model.g_optimizer):
+                optimizer.learning_rate = float(optimizer.learning_rate) * self.learning_rate_scale
 
     def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
         self.ensure_compiled(model, data)
@@ -99,8 +101,10 @@ class DCGANFashionMNIST(Recipe):
 
     def score(self, model, data, limit=None):
         x_test, _ = data.test(limit)
+        classifier = data.feature_model()
+        if classifier is None:
+            return {}
         count = min(SAMPLES, len(x_test))
-        classifier = feature_model()
         metrics = scores.sample_quality(scores.gan_samples(model, count, seed=0), x_test, classifier,
                                         data.x_train[:count])
         if self.conditional:
@@ -116,14 +120,15 @@ class DCGANFashionMNIST(Recipe):
 
     def pictures(self, model, data, folder):
         conditional = self.conditional
-        grid_labels = np.repeat(np.arange(10), 8) if conditional else None
+        classes = model.num_classes if conditional else None
+        grid_labels = np.repeat(np.arange(classes), 8) if conditional else None
         samples = model.generate(labels=grid_labels, seed=1) if conditional else model.generate(64, seed=1)
         image_grid(samples, os.path.join(folder, "samples.png"), nrow=8)
         z = model.sample_latent(8, seed=2)
-        strips = np.stack([model.interpolate(z[i], z[i + 1], steps=10, labels=i if conditional else None)
+        strips = np.stack([model.interpolate(z[i], z[i + 1], steps=10, labels=i % classes if conditional else None)
                            for i in range(0, 8, 2)])
         interpolation_strip(strips, os.path.join(folder, "interpolation.png"))
-        neighbours = model.generate(labels=classes_in_turn(8, 10), seed=3) if conditional else model.generate(8, seed=3)
+        neighbours = model.generate(labels=classes_in_turn(8, classes), seed=3) if conditional else model.generate(8, seed=3)
         nearest_neighbor_grid(neighbours, data.x_train, os.path.join(folder, "nearest_neighbors.png"), k=3)
 
     def _additions(self):
@@ -142,30 +147,29 @@ class DCGANFashionMNIST(Recipe):
                              "`generate` samples from")
         return "; ".join(additions) + "." if additions else "none."
 
-    def describe(self, model, scores, history=None):
+    def describe(self, model, scores, history=None, data=None):
+        data = FASHION_MNIST if data is None else data
         conditional = self.conditional
         kind = "class-conditional DCGAN (label embedding in G, projection discriminator)" if conditional else "DCGAN"
         optimizers = (f"{describe_optimizer(model.d_optimizer)} for the discriminator and "
                       f"{describe_optimizer(model.g_optimizer)} for the generator")
         return dict(
             description=(
-                f"A {kind} for 28x28 Fashion-MNIST: Radford-style transposed-convolution generator "
+                f"A {kind} for {'x'.join(map(str, model.image_shape[:2]))} "
+                f"{'Fashion-MNIST' if data.source is None else 'images'}: Radford-style transposed-convolution generator "
                 f"with batch norm and a strided-convolution discriminator, {self.latent_dim}-d latent."
             ),
             training=(
-                f"`fit` on the 60,000 training images{' and their labels' if conditional else ''} for "
+                f"`fit` on {data.train_phrase}{' and their labels' if conditional else ''} for "
                 f"{self.epochs} epochs, batch {self.batch_size}, {model.loss_name} loss, {model.d_steps} "
                 f"discriminator update(s) per generator update, {optimizers}, seed {self.seed}. kgen additions "
                 "over the plain DCGAN recipe: " + self._additions()
-                + f" `fd_test` is the Frechet distance, on the `{FEATURES_PRESET}` features, "
-                f"between {SAMPLES:,} samples (seed 0) and the 10,000 test images; `fd_floor` is the same "
-                f"distance between {SAMPLES:,} training images and the test images; `classifier_score` is "
-                "the Inception-score analogue on that classifier (at most 10)."
-                + (f" `class_accuracy_mean` is the shipped classifier's accuracy on {PER_CLASS:,} samples of "
-                   "each requested class, averaged over the 10 classes (`class_accuracy_<k>` per class)."
-                   if conditional else "")
+                + " " + data.sample_quality_sentence(data.sample_count(SAMPLES), "seed 0")
+                + (f" `class_accuracy_mean` is that classifier's accuracy on {PER_CLASS:,} samples of "
+                   f"each requested class, averaged over the {model.num_classes} classes (`class_accuracy_<k>` "
+                   "per class)." if conditional and data.features else "")
             ),
-            datasets=["fashion_mnist"],
+            datasets=data.dataset_names,
             tags=["gan", "dcgan", "generative"] + (["conditional"] if conditional else [])
             + (["self-conditioned"] if not conditional and self.clusters else []),
         )

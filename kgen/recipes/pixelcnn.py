@@ -12,8 +12,9 @@ import numpy as np
 from kgen import datasets
 from kgen.core.validation import check_choice, check_int, check_number
 from kgen.eval import scores
-from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter
-from kgen.recipes.data import FEATURES_PRESET, ImageData, feature_model
+from kgen.recipes.base import describe_optimizer, hyperparameter
+from kgen.recipes.data import FASHION_MNIST
+from kgen.recipes.image_recipe import ImageRecipe
 from kgen.recipes.training import fit_epochs, steps_per_epoch
 from kgen.viz.images import image_grid
 
@@ -24,7 +25,7 @@ COMPLETIONS = 8
 
 
 @dataclasses.dataclass(frozen=True)
-class PixelCNNFashionMNIST(Recipe):
+class PixelCNNFashionMNIST(ImageRecipe):
     """`kgen.models.PixelCNN` with a Bernoulli likelihood on dynamically binarized Fashion-MNIST."""
 
     preset = "pixelcnn_fashion_mnist"
@@ -49,10 +50,7 @@ class PixelCNNFashionMNIST(Recipe):
         check_number("learning_rate", self.learning_rate, minimum=0.0, low_open=True)
         check_choice("precision", self.precision, ("float32", "bfloat16"))
 
-    def load_data(self, data_dir=None, train_subset=None):
-        return ImageData.fashion_mnist(data_dir, train_subset)
-
-    def build(self, data):
+    def new_model(self, data):
         from kgen.models import PixelCNN
 
         keras.utils.set_random_seed(self.seed)
@@ -61,7 +59,7 @@ class PixelCNNFashionMNIST(Recipe):
 
     def compile(self, model, data):
         steps = self.epochs * steps_per_epoch(len(data.x_train), self.batch_size)
-        schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate, steps)
+        schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate * self.learning_rate_scale, steps)
         model.compile(optimizer=keras.optimizers.Adam(schedule), precision=self.precision)
 
     def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
@@ -79,11 +77,14 @@ class PixelCNNFashionMNIST(Recipe):
             "test_nll_sem": round(float(nll.std(ddof=1) / math.sqrt(len(nll))), 2),
             "bits_per_dim": round(float(nll.mean() / (model.dimensions * math.log(2.0))), 4),
         }
+        features = data.feature_model()
+        if features is None:
+            return metrics
         count = min(SAMPLES, len(x_test))
         samples = model.sample(count, seed=0)
-        metrics.update(scores.sample_quality(samples, x_test, feature_model(), data.x_train[:count]))
+        metrics.update(scores.sample_quality(samples, x_test, features, data.x_train[:count]))
         binary_train = datasets.binarize(data.x_train[:count], seed=1)
-        binary = scores.sample_quality(samples, binary_test, feature_model(), binary_train)
+        binary = scores.sample_quality(samples, binary_test, features, binary_train)
         metrics.update(fd_binarized_test=binary["fd_test"], fd_binarized_floor=binary["fd_floor"])
         return metrics
 
@@ -102,28 +103,38 @@ class PixelCNNFashionMNIST(Recipe):
         rows = np.stack([originals, half] + completions, axis=1).reshape((-1,) + originals.shape[1:])
         image_grid(rows, os.path.join(folder, "completions.png"), nrow=len(completions) + 2)
 
-    def describe(self, model, scores, history=None):
+    def describe(self, model, scores, history=None, data=None):
+        data = FASHION_MNIST if data is None else data
+        name = "Fashion-MNIST" if data.source is None else "images"
+        pixels = int(np.prod(model.image_shape))
+        count = data.sample_count(SAMPLES)
+        if data.features is None:
+            quality = " " + data.sample_quality_sentence(count, "")
+        else:
+            quality = (
+                f" `fd_test` is the Frechet distance, on the `{data.features}` features, between {count:,} samples "
+                f"(seed 0; binary images) and {data.test_phrase}, `fd_floor` the same distance between {count:,} "
+                "training images and those images; `fd_binarized_test` and `fd_binarized_floor` are the "
+                "same two distances with the test and training images binarized (the samples' own kind of "
+                "image). `classifier_score` is the Inception-score analogue of the samples.")
         return dict(
             description=(
                 f"A gated PixelCNN ({self.num_layers} blocks of vertical and horizontal stacks with "
                 f"{self.filters} channels, residual and skip connections, no blind spot) with a Bernoulli "
-                "likelihood on dynamically binarized Fashion-MNIST. Its likelihood is exact: "
-                "log p(x) = sum_i log p(x_i | x_<i) over the 784 pixels in raster order."
+                f"likelihood on dynamically binarized {name}. Its likelihood is exact: "
+                f"log p(x) = sum_i log p(x_i | x_<i) over the {pixels:,} pixel values in raster order."
             ),
             training=(
-                f"`fit` on the 60,000 training images (never the test split) for {self.epochs} epochs, batch "
-                f"{self.batch_size}, images binarized afresh at every step (x_b ~ Bernoulli(x)), exact negative "
-                f"log-likelihood, {describe_optimizer(model.optimizer)}, training steps computed in "
+                f"`fit` on {data.train_phrase} (never the test split) for {self.epochs} epochs, batch "
+                f"{self.batch_size}, the network reading images binarized afresh at every step (x_b ~ "
+                "Bernoulli(x)) and the exact negative log-likelihood taking the grey values as targets (the "
+                f"expectation of each pixel's own draw: the same expected gradient, less variance), {describe_optimizer(model.optimizer)}, training steps computed in "
                 f"{self.precision} (weights and loss in float32), seed {self.seed}. `test_nll` is the exact "
-                "negative log-likelihood in nats of the 10,000 test images binarized once with seed 0 (the "
-                "images the VAE card's IWAE bound is measured on), computed in float32; `test_nll_sem` its "
-                "standard error over images; `bits_per_dim` is test_nll / (784 ln 2). `fd_test` is the "
-                f"Frechet distance, on the `{FEATURES_PRESET}` features, between {SAMPLES:,} samples (seed 0; "
-                f"binary images) and the 10,000 test images, `fd_floor` the same distance between {SAMPLES:,} "
-                "training images and the test images; `fd_binarized_test` and `fd_binarized_floor` are the "
-                "same two distances with the test and training images binarized (the samples' own kind of "
-                "image). `classifier_score` is the Inception-score analogue of the samples (at most 10)."
+                f"negative log-likelihood in nats of {data.test_phrase} binarized once with seed 0"
+                + (" (the images the VAE card's IWAE bound is measured on)" if data.source is None else "")
+                + ", computed in float32; `test_nll_sem` its standard error over images; `bits_per_dim` is "
+                f"test_nll / ({pixels:,} ln 2)." + quality
             ),
-            datasets=["fashion_mnist"],
+            datasets=data.dataset_names,
             tags=["pixelcnn", "autoregressive", "generative"],
         )

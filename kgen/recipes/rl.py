@@ -101,7 +101,7 @@ class AgentRecipe(Recipe):
     def pictures(self, model, data, folder):
         record_episode(model, self.env_id, os.path.join(folder, "episode.gif"), seed=self.eval_seed)
 
-    def describe(self, model, scores, history=None):
+    def describe(self, model, scores, history=None, data=None):
         import gymnasium
 
         arguments = ", ".join(f"{name}={value}" for name, value in self.agent_arguments().items())
@@ -243,8 +243,8 @@ class ModelBasedRecipe(AgentRecipe):
     def compile(self, model, data):
         model.compile(keras.optimizers.Adam(self.learning_rate))
 
-    def describe(self, model, scores, history=None):
-        described = super().describe(model, scores, history)
+    def describe(self, model, scores, history=None, data=None):
+        described = super().describe(model, scores, history, data)
         described["training"] += (
             " The agent acts by planning: each action is the first of a CEM search in the learnt "
             f"ensemble ({model.planner.population} candidates x {model.planner.horizon} steps x "

@@ -10,8 +10,9 @@ import numpy as np
 from kgen import datasets
 from kgen.core.validation import check_int, check_number
 from kgen.eval import scores
-from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter
-from kgen.recipes.data import FEATURES_PRESET, ImageData, feature_model
+from kgen.recipes.base import describe_optimizer, hyperparameter
+from kgen.recipes.data import FASHION_MNIST
+from kgen.recipes.image_recipe import ImageRecipe
 from kgen.recipes.training import fit_epochs, steps_per_epoch
 from kgen.viz.images import image_grid, interpolation_strip
 
@@ -20,7 +21,7 @@ SAMPLES = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
-class VAEFashionMNIST(Recipe):
+class VAEFashionMNIST(ImageRecipe):
     """`kgen.models.VAE` with kgen's conv encoder and decoder and a Bernoulli likelihood."""
 
     preset = "vae_fashion_mnist"
@@ -51,21 +52,20 @@ class VAEFashionMNIST(Recipe):
         """The KL warm-up length in epochs that `fit` uses."""
         return max(1, self.epochs // 10) if self.warmup_epochs is None else self.warmup_epochs
 
-    def load_data(self, data_dir=None, train_subset=None):
-        return ImageData.fashion_mnist(data_dir, train_subset)
-
-    def build(self, data):
+    def new_model(self, data):
         from kgen.models import VAE
         from kgen.models import vae_networks as nets
 
         keras.utils.set_random_seed(self.seed)
-        encoder = nets.conv_encoder(latent_dim=self.latent_dim)
-        decoder = nets.conv_decoder(latent_dim=self.latent_dim)
+        shape = data.x_train.shape[1:]
+        encoder = nets.conv_encoder(shape, latent_dim=self.latent_dim)
+        decoder = nets.conv_decoder(shape, latent_dim=self.latent_dim)
         return VAE(encoder, decoder, self.latent_dim, likelihood="bernoulli", binarize=True, seed=self.seed)
 
     def compile(self, model, data):
-        steps = self.epochs * (len(data.x_train) // self.batch_size)
-        model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(self.learning_rate, steps)))
+        steps = self.epochs * steps_per_epoch(len(data.x_train), self.batch_size)
+        schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate * self.learning_rate_scale, steps)
+        model.compile(optimizer=keras.optimizers.Adam(schedule))
 
     def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
         from kgen.callbacks import KLWarmup
@@ -79,9 +79,10 @@ class VAEFashionMNIST(Recipe):
     def score(self, model, data, limit=None):
         x_test, _ = data.test(limit)
         metrics = scores.vae_scores(model, datasets.binarize(x_test, seed=0), num_samples=self.num_samples)
-        count = min(SAMPLES, len(x_test))
-        metrics.update(scores.sample_quality(model.sample(count, seed=0), x_test, feature_model(),
-                                             data.x_train[:count]))
+        features = data.feature_model()
+        if features is not None:
+            count = data.sample_count(SAMPLES)
+            metrics.update(scores.sample_quality(model.sample(count, seed=0), x_test, features, data.x_train[:count]))
         return metrics
 
     def picture_names(self):
@@ -94,32 +95,30 @@ class VAEFashionMNIST(Recipe):
     def pictures(self, model, data, folder):
         originals = data.x_test[:16]
         image_grid(model.sample(64, seed=0), os.path.join(folder, "samples.png"), nrow=8)
-        pairs = np.stack([originals, model.reconstruct(originals)], axis=1).reshape((32, *originals.shape[1:]))
+        pairs = np.stack([originals, model.reconstruct(originals)], axis=1).reshape((-1, *originals.shape[1:]))
         image_grid(pairs, os.path.join(folder, "reconstructions.png"), nrow=8)
         ends = data.x_test[:6]
         strips = np.stack([model.interpolate(a, b, steps=10) for a, b in zip(ends[::2], ends[1::2])])
         interpolation_strip(strips, os.path.join(folder, "interpolation.png"))
 
-    def describe(self, model, scores, history=None):
+    def describe(self, model, scores, history=None, data=None):
+        data = FASHION_MNIST if data is None else data
+        name = "Fashion-MNIST" if data.source is None else "images"
         return dict(
             description=(
                 f"A convolutional VAE with a {self.latent_dim}-dimensional Gaussian latent and a Bernoulli "
-                "likelihood on dynamically binarized Fashion-MNIST. Its posterior, prior and likelihood "
+                f"likelihood on dynamically binarized {name}. Its posterior, prior and likelihood "
                 "are TensorFlow Probability distributions."
             ),
             training=(
-                f"`fit` on the 60,000 training images for {self.epochs} epochs, batch {self.batch_size}, images "
+                f"`fit` on {data.train_phrase} for {self.epochs} epochs, batch {self.batch_size}, images "
                 "binarized afresh at every step (x_b ~ Bernoulli(x)), single-sample reparameterized ELBO "
                 f"with analytic KL, {describe_optimizer(model.optimizer)}, linear KL warm-up over the first "
-                f"{self.warmup:g} epoch(s), seed {self.seed}. Likelihood scores are on the 10,000 test images "
+                f"{self.warmup:g} epoch(s), seed {self.seed}. Likelihood scores are on {data.test_phrase} "
                 "binarized once with seed 0, never seen in training: ELBO with 10 samples per image, NLL as "
                 f"the IWAE bound with k = {self.num_samples}; `_sem` entries are standard errors over images. "
-                f"`fd_test` is the Frechet distance, on the `{FEATURES_PRESET}` features, between "
-                f"{SAMPLES:,} samples (decoded means of prior latents, seed 0) and the 10,000 test images; "
-                f"`fd_floor` is the same distance between {SAMPLES:,} training images and the test images; "
-                "`classifier_score` is the Inception-score analogue of the samples on that classifier (at "
-                "most 10)."
+                + data.sample_quality_sentence(data.sample_count(SAMPLES), "decoded means of prior latents, seed 0")
             ),
-            datasets=["fashion_mnist"],
+            datasets=data.dataset_names,
             tags=["vae", "generative"],
         )
