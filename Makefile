@@ -1,6 +1,6 @@
 # make demo: set up .venv and run kgen on the bundled presets (no dataset, no network);
 #            pictures go to out/.
-# make test: set up .venv with the dev and rl extras and run the default test suite.
+# make test: set up .venv with the dev, rl, plot and export extras and run the default test suite.
 # make data: install the real Fashion-MNIST (Debian package dataset-fashion-mnist).
 # make docs: build the docs site into site/ with mkdocs --strict (a broken link or reference fails).
 # make docs-images: remake the docs' pictures from the shipped presets and the examples.
@@ -18,7 +18,7 @@ $(BIN)/python:
 
 # Reinstall whenever the package metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,rl,plot]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,rl,plot,export]"
 	touch $@
 
 demo: $(VENV)/.installed

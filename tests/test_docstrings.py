@@ -1,10 +1,15 @@
 """Every public class and function of kgen's public modules has a Google-style docstring: Args:
-(or Attributes: for a dataclass) when it takes arguments, and Returns: (or Yields:) for a function.
-A recipe's fields are documented by their `hyperparameter(help=...)`, which `kgen train --help`
-and the model card print, so a recipe needs no Args: of its own."""
+(or Attributes: for a dataclass) when it takes arguments, Returns: (or Yields:) for a function,
+and an Examples: section with `>>>` lines, which tests/test_docstring_examples.py runs.
+
+The plural, because mkdocstrings' Google parser reads "Examples:" as code and "Example:" as an
+admonition whose `>>>` lines render as nested quotes. A recipe's fields are documented by their
+`hyperparameter(help=...)`, which `kgen train --help` and the model card print, so a recipe needs
+no Args: of its own."""
 
 import dataclasses
 import inspect
+import re
 
 import pytest
 
@@ -45,6 +50,9 @@ def test_public_names_have_google_style_docstrings(qualified, obj):
         assert "Args:" in doc or "Attributes:" in doc, f"{qualified} documents none of its arguments {arguments(obj)}"
     if inspect.isfunction(obj):
         assert "Returns:" in doc or "Yields:" in doc, f"{qualified} does not say what it returns"
+    assert re.search(r"^Examples:$", doc, re.MULTILINE) and ">>>" in doc, (
+        f"{qualified} has no example: add an Examples: section (plural, so the docs render it as code) "
+        "with `>>>` lines that run on a tiny config (tests/test_docstring_examples.py runs them)")
 
 
 def test_every_public_module_lists_its_names():

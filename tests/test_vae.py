@@ -169,3 +169,14 @@ def test_shipped_vae_on_1000_test_images(fashion_mnist_test):
     # the first 1,000 images: within about 3 standard errors (~2.4 nats each) of the full-split figure
     assert abs(vae.elbo(x, num_samples=10).mean() - stated["test_elbo"]) < 8.0
     assert abs(-vae.log_likelihood(x[:200], num_samples=100).mean() - stated["test_nll_iwae_k1000"]) < 15.0
+
+
+@pytest.mark.parametrize("scale", [2.0, np.full((3, 4), 2.0, "float32")], ids=["scalar scale", "full scale"])
+def test_the_analytic_kl_of_a_diagonal_posterior_takes_a_scalar_or_a_full_scale(scale):
+    from kgen import losses
+
+    tfd = tfp.distributions
+    posterior = tfd.Independent(tfd.Normal(np.ones((3, 4), "float32"), scale), 1)
+    prior = tfd.MultivariateNormalDiag(np.zeros(4, "float32"), np.ones(4, "float32"))
+    per_dim = 0.5 * (4.0 + 1.0 - 1.0 - np.log(4.0))  # KL(N(1, 2^2) || N(0, 1))
+    np.testing.assert_allclose(losses.kl_divergence(posterior, prior).numpy(), np.full(3, 4 * per_dim), rtol=1e-5)

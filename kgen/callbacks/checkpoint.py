@@ -34,6 +34,13 @@ class AtomicCheckpoint(keras.callbacks.Callback):
     Args:
         path: str, a file name ending in ".weights.h5".
         every: int, epochs between saves (default 1).
+
+    Examples:
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.ones((8, 2)), np.ones(8), epochs=2, verbose=0,
+        ...               callbacks=[kgen.callbacks.AtomicCheckpoint("model.weights.h5")])
+        >>> model.load_weights("model.weights.h5")      # the weights after the last epoch
     """
 
     def __init__(self, path, every=1):
@@ -72,6 +79,14 @@ class TrainingPosition:
         epoch: int, the epoch (from 0) the next batch belongs to.
         step: int, the batch (from 0) of that epoch that comes next.
         global_step: int, the batches done (an agent: environment steps).
+
+    Examples:
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> checkpoint = kgen.callbacks.Checkpoint("run/checkpoint", every_n_steps=3)
+        >>> _ = model.fit(np.ones((8, 2)), np.ones(8), batch_size=2, epochs=1, verbose=0, callbacks=[checkpoint])
+        >>> checkpoint.restore(model)                     # after the epoch's 4 batches
+        TrainingPosition(epoch=1, step=0, global_step=4)
     """
 
     epoch: int
@@ -122,11 +137,22 @@ class Checkpoint(keras.callbacks.Callback):
             and data options); a checkpoint with another fingerprint is refused.
         command: str or None, the command that writes the checkpoint, named in the refusal.
 
-    Example:
-        >>> checkpoint = kgen.callbacks.Checkpoint("runs/vae/checkpoint", every_n_steps=500)
-        >>> position = checkpoint.restore(vae)          # None on a first run
-        >>> vae.fit(dataset_from(position), initial_epoch=position.epoch if position else 0, ...,
-        ...         callbacks=[checkpoint])
+    Examples:
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> checkpoint = kgen.callbacks.Checkpoint("run/checkpoint", every_n_steps=2)
+        >>> print(checkpoint.restore(model))              # None on a first run
+        None
+        >>> _ = model.fit(np.ones((8, 2)), np.ones(8), batch_size=2, epochs=2, verbose=0, callbacks=[checkpoint])
+
+        After a crash, a new process builds the same model and continues where the run stopped
+        (`initial_epoch`, and the batches of `position.step` skipped; `kgen train` does both):
+
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> position = kgen.callbacks.Checkpoint("run/checkpoint").restore(model)
+        >>> position.epoch, position.global_step
+        (2, 8)
     """
 
     def __init__(self, directory, every_n_steps=None, fingerprint=None, command=None):

@@ -22,10 +22,14 @@ class DivergenceGuard(keras.callbacks.Callback):
     Args:
         monitor: str or tuple of str, log names to watch (default ("loss", "d_loss", "g_loss")).
 
-    Example:
+    Examples:
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile(keras.optimizers.SGD(1e6), "mse")           # a learning rate that diverges
         >>> guard = kgen.callbacks.DivergenceGuard()
-        >>> gan.fit(x, epochs=20, callbacks=[guard])
-        >>> guard.message          # None if training never diverged
+        >>> _ = model.fit(np.full((64, 1), 100.0), np.zeros(64), batch_size=4, epochs=5, verbose=0, callbacks=[guard])
+        DivergenceGuard: loss became ... at epoch 1, ... Training stopped. Try lower learning rates, ...
+        >>> guard.message is not None, model.stop_training          # message is None while the loss is finite
+        (True, True)
     """
 
     async_safe = True

@@ -38,8 +38,18 @@ class SampleGrid(keras.callbacks.Callback):
     Attributes:
         drawn_z, drawn_labels: the latents and labels drawn when training started.
 
-    Example:
-        >>> gan.fit(x, epochs=20, callbacks=[kgen.callbacks.SampleGrid("runs/dcgan/epoch_{epoch:03d}.png", every=5)])
+    Examples:
+        >>> generator = keras.Sequential([keras.Input((8,)), keras.layers.Dense(784, activation="tanh"),
+        ...                               keras.layers.Reshape((28, 28, 1))])
+        >>> discriminator = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+        >>> gan = kgen.models.GAN(generator, discriminator, latent_dim=8)
+        >>> gan.compile()
+        >>> x = np.random.default_rng(0).random((8, 28, 28, 1), dtype="float32")
+        >>> grid = kgen.callbacks.SampleGrid("runs/gan/epoch_{epoch:03d}.png", every=2, num=16)
+        >>> _ = gan.fit(x, epochs=4, batch_size=4, verbose=0, callbacks=[grid])
+        >>> import os
+        >>> sorted(os.listdir("runs/gan")), grid.drawn_z.shape
+        (['epoch_002.png', 'epoch_004.png'], (16, 8))
     """
 
     def __init__(self, path_pattern="samples/epoch_{epoch:03d}.png", every=1, num=64, seed=0, labels=None):
@@ -86,11 +96,21 @@ class FrechetDistance(keras.callbacks.Callback):
     Attributes:
         drawn_z, drawn_labels: the latents and labels drawn when training started.
 
-    Example:
-        >>> classifier = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
-        >>> fd = kgen.callbacks.FrechetDistance(x_test, classifier, every=5)
-        >>> history = gan.fit(x_train, epochs=20, callbacks=[fd])
-        >>> history.history["fd"]
+    Examples:
+        With `kgen.models.Classifier.from_preset("fashion_mnist_classifier")` as the feature
+        model on Fashion-MNIST; here a tiny GAN and the first 16 pixels as "features":
+
+        >>> generator = keras.Sequential([keras.Input((8,)), keras.layers.Dense(784, activation="tanh"),
+        ...                               keras.layers.Reshape((28, 28, 1))])
+        >>> discriminator = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+        >>> gan = kgen.models.GAN(generator, discriminator, latent_dim=8)
+        >>> gan.compile()
+        >>> x = np.random.default_rng(0).random((8, 28, 28, 1), dtype="float32")
+        >>> fd = kgen.callbacks.FrechetDistance(x, lambda images: images.reshape(len(images), -1)[:, :16],
+        ...                                     every=2, num_samples=8)
+        >>> history = gan.fit(x, epochs=2, batch_size=4, verbose=0, callbacks=[fd])
+        >>> len(history.history["fd"]), history.history["fd"][0] > 0      # one measurement, at epoch 2
+        (1, True)
 
     Reference:
         Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a

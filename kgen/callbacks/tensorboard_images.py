@@ -36,10 +36,18 @@ class TensorBoardImages(keras.callbacks.Callback):
         frame_every: int >= 1, keep every this many frames of an agent's episode (default 10).
         max_frames: int >= 1, frames per episode written (default 12).
 
-    Example:
-        >>> log_dir = "runs/vae"
-        >>> vae.fit(x, epochs=10, callbacks=[kgen.callbacks.TensorBoardImages(log_dir, images=x[:8]),
-        ...                                  keras.callbacks.TensorBoard(log_dir)])
+    Examples:
+        >>> nets = kgen.models.vae_networks
+        >>> vae = kgen.models.VAE(nets.mlp_encoder(latent_dim=2, hidden=(16,)),
+        ...                       nets.mlp_decoder(latent_dim=2, hidden=(16,)), latent_dim=2)
+        >>> vae.compile()
+        >>> x = np.random.default_rng(0).random((8, 28, 28, 1), dtype="float32")
+        >>> callbacks = [kgen.callbacks.TensorBoardImages("runs/vae", num=4),   # images=x[:4]: reconstructions too
+        ...              keras.callbacks.TensorBoard("runs/vae")]
+        >>> _ = vae.fit(x, epochs=1, batch_size=4, verbose=0, callbacks=callbacks)
+        >>> import os
+        >>> sorted(os.listdir("runs/vae"))             # `tensorboard --logdir runs/vae` shows them
+        ['images', 'train']
     """
 
     def __init__(self, log_dir, every=1, num=36, seed=0, images=None, frame_every=10, max_frames=12):

@@ -20,8 +20,15 @@ class KLWarmup(keras.callbacks.Callback):
             Progress is the optimizer's step count over this, so a resumed run
             (`Checkpoint`) continues the ramp where it stopped.
 
-    Example:
-        >>> vae.fit(x, epochs=20, callbacks=[kgen.callbacks.KLWarmup(epochs=5)])
+    Examples:
+        >>> nets = kgen.models.vae_networks
+        >>> vae = kgen.models.VAE(nets.mlp_encoder(latent_dim=2, hidden=(16,)),
+        ...                       nets.mlp_decoder(latent_dim=2, hidden=(16,)), latent_dim=2)
+        >>> vae.compile()
+        >>> x = np.random.default_rng(0).random((8, 28, 28, 1), dtype="float32")
+        >>> history = vae.fit(x, epochs=3, batch_size=4, verbose=0, callbacks=[kgen.callbacks.KLWarmup(epochs=2)])
+        >>> history.history["beta"]                  # ramps up over the first 2 epochs, then stays at 1
+        [0.25, 0.75, 1.0]
 
     Reference:
         Bowman et al., "Generating Sentences from a Continuous Space", CoNLL 2016;

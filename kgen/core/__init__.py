@@ -1,2 +1,3 @@
 """The bottom layer: errors, argument validation, seeds, atomic files, optional imports,
-serialization and batching. Imports nothing else from kgen."""
+serialization, batching and the exporter (serving functions to SavedModel, TFLite or ONNX
+files). Imports nothing else from kgen."""

@@ -62,6 +62,13 @@ def read_idx(path):
 
     Raises:
         DataFormatError: the file is not IDX, is truncated, or has trailing bytes.
+
+    Examples:
+        >>> import struct
+        >>> with open("labels-idx1-ubyte", "wb") as f:   # magic 0, 0, type 8 (uint8), 1 dimension; 3 items
+        ...     _ = f.write(struct.pack(">4BI", 0, 0, 8, 1, 3) + bytes([9, 2, 1]))
+        >>> kgen.datasets.read_idx("labels-idx1-ubyte")
+        array([9, 2, 1], dtype=uint8)
     """
     with open(path, "rb") as f:
         raw = f.read()
@@ -186,10 +193,21 @@ def load_fashion_mnist(
         DataNotFoundError: no place held the files; the message lists every place tried.
         DataFormatError: a file is corrupt or truncated.
 
-    Example:
-        >>> x, y = kgen.datasets.load_fashion_mnist("test")
-        >>> x.shape, FASHION_MNIST_LABELS[y[0]]
+    Examples:
+        >>> x, y = kgen.datasets.load_fashion_mnist("test")     # doctest: +SKIP
+        >>> x.shape, kgen.datasets.FASHION_MNIST_LABELS[y[0]]    # doctest: +SKIP
         ((10000, 28, 28, 1), 'Ankle boot')
+
+        Offline, from a folder of IDX files (here all-black stand-ins of the test split's size):
+
+        >>> import struct
+        >>> with open("t10k-images-idx3-ubyte", "wb") as f:
+        ...     _ = f.write(struct.pack(">4B3I", 0, 0, 8, 3, 10_000, 28, 28) + bytes(10_000 * 28 * 28))
+        >>> with open("t10k-labels-idx1-ubyte", "wb") as f:
+        ...     _ = f.write(struct.pack(">4BI", 0, 0, 8, 1, 10_000) + bytes([9]) * 10_000)
+        >>> batches = kgen.datasets.load_fashion_mnist("test", path=".", as_dataset=True, batch_size=32)
+        >>> [tuple(part.shape) for part in batches.element_spec]
+        [(32, 28, 28, 1), (32,)]
     """
     check_choice("split", split, tuple(_FILES))
     images, labels = _load_raw(split, path, download)
@@ -218,6 +236,14 @@ def binarize(x, seed=0):
 
     Returns:
         float32 array of 0s and 1s, the shape of `x`.
+
+    Examples:
+        >>> x = np.full((2, 28, 28, 1), 0.25, "float32")
+        >>> binary = kgen.datasets.binarize(x, seed=0)
+        >>> binary.dtype, np.unique(binary).tolist(), round(float(binary.mean()), 2)
+        (dtype('float32'), [0.0, 1.0], 0.25)
+        >>> bool((kgen.datasets.binarize(x, seed=0) == binary).all())   # the same seed, the same images
+        True
     """
     from kgen.ops.sampling import bernoulli_from_uniform
 

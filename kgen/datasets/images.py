@@ -29,6 +29,14 @@ class LoadedImages:
         source: str, the folder or file read, as given.
         sha256: str, of the sorted file list with each file's own sha256 (or of the array
             file): what a model card records to identify the data.
+
+    Examples:
+        >>> pixels = np.random.default_rng(0).integers(0, 256, (5, 32, 32, 3), dtype="uint8")
+        >>> np.savez("shoes.npz", x=pixels, y=np.array([0, 1, 0, 1, 1]))
+        >>> data = kgen.datasets.load_images("shoes.npz")
+        >>> data.x.shape, data.y.tolist(), data.source, len(data.sha256)
+        ((5, 32, 32, 3), [0, 1, 0, 1, 1], 'shoes.npz', 64)
+        >>> x, y = data
     """
 
     x: np.ndarray
@@ -73,10 +81,15 @@ def load_images(path, image_size=None, channels=None, labels="folders", as_datas
         DataFormatError: a file cannot be read (named), sizes or channels differ without
             `image_size` / `channels`, or an array's values are outside its range.
 
-    Example:
-        >>> x, y = kgen.datasets.load_images("my_shoes/", image_size=32, channels=3)
-        >>> x.shape, x.dtype
-        ((250, 32, 32, 3), dtype('float32'))
+    Examples:
+        >>> import os
+        >>> for label in ("boots", "sandals"):              # one subfolder of PNGs per class
+        ...     os.makedirs(f"my_shoes/{label}")
+        ...     for i in range(2):
+        ...         _ = kgen.plot.save_png(np.full((32, 32, 3), 255 * i, "uint8"), f"my_shoes/{label}/{i}.png")
+        >>> x, y = kgen.datasets.load_images("my_shoes/", image_size=16, channels=1)
+        >>> x.shape, x.dtype, y.tolist()
+        ((4, 16, 16, 1), dtype('float32'), [0, 0, 1, 1])
     """
     if not isinstance(path, (str, os.PathLike)):
         fail("path", path, "a folder of images, an .npz or an .npy file", KgenTypeError)

@@ -39,6 +39,14 @@ def embed(images, features):
 
     Returns:
         float64 array (n, d).
+
+    Examples:
+        >>> classifier = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
+        >>> images = np.random.default_rng(0).random((8, 28, 28, 1), dtype="float32")
+        >>> kgen.metrics.embed(images, classifier).shape      # its 128-d penultimate layer
+        (8, 128)
+        >>> kgen.metrics.embed(images, lambda x: x.reshape(len(x), -1)).shape   # any callable
+        (8, 784)
     """
     images = check_images("images", images)
     vectors = check_finite("features(images)", _feature_function(features)(images)).astype("float64")
@@ -56,6 +64,12 @@ def gaussian_statistics(vectors):
 
     Returns:
         (mean (d,), covariance (d, d)), float64.
+
+    Examples:
+        >>> vectors = np.random.default_rng(0).normal(size=(1000, 3))
+        >>> mean, covariance = kgen.metrics.gaussian_statistics(vectors)
+        >>> mean.shape, covariance.shape, covariance.dtype
+        ((3,), (3, 3), dtype('float64'))
     """
     vectors = check_finite("vectors", vectors).astype("float64")
     if vectors.ndim != 2 or len(vectors) < 2 or vectors.shape[1] < 1:
@@ -98,6 +112,18 @@ def frechet_distance_from_statistics(mu1, sigma1, mu2, sigma2):
 
     Returns:
         float, the distance d^2 (FD, as FID reports it).
+
+    Examples:
+        >>> identity = np.eye(2)
+        >>> kgen.metrics.frechet_distance_from_statistics(np.zeros(2), identity, np.ones(2), identity)
+        2.0
+        >>> kgen.metrics.frechet_distance_from_statistics(np.zeros(2), identity, np.zeros(2), 4 * identity)
+        2.0
+
+    Reference:
+        Dowson and Landau, "The Frechet distance between multivariate normal distributions",
+        Journal of Multivariate Analysis 1982; Heusel et al., "GANs Trained by a Two Time-Scale
+        Update Rule Converge to a Local Nash Equilibrium", NeurIPS 2017.
     """
     mu1, sigma1, mu2, sigma2 = _check_statistics(mu1, sigma1, mu2, sigma2)
     try:
@@ -123,9 +149,15 @@ def frechet_distance(a, b, features):
     Returns:
         float >= 0; 0 for identical sets.
 
-    Example:
+    Examples:
         >>> classifier = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
-        >>> kgen.metrics.frechet_distance(gan.generate(10000, seed=0), x_test, classifier)
+        >>> vae = kgen.models.VAE.from_preset("vae_fashion_mnist")
+        >>> a, b = vae.sample(16, seed=0), vae.sample(16, seed=1)          # two sets of samples
+        >>> noise = np.random.default_rng(0).random((16, 28, 28, 1), dtype="float32")
+        >>> kgen.metrics.frechet_distance(a, b, classifier) < kgen.metrics.frechet_distance(a, noise, classifier)
+        True
+        >>> round(kgen.metrics.frechet_distance(a, a, classifier), 6)
+        0.0
 
     Reference:
         Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a
@@ -151,6 +183,13 @@ def classifier_score(images, classifier, splits=10):
 
     Returns:
         (mean, std) over the splits.
+
+    Examples:
+        >>> classifier = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
+        >>> images = kgen.models.VAE.from_preset("vae_fashion_mnist").sample(16, seed=0)
+        >>> mean, std = kgen.metrics.classifier_score(images, classifier, splits=2)
+        >>> 1.0 <= mean <= 10.0         # at most the number of classes
+        True
 
     Reference:
         Salimans et al., "Improved Techniques for Training GANs", NeurIPS 2016.
@@ -181,6 +220,12 @@ def nearest_neighbors(samples, reference, k=1, space="pixel", features=None, bat
 
     Returns:
         (indices, distances): int64 and float64 arrays of shape (n, k), nearest first.
+
+    Examples:
+        >>> reference = np.random.default_rng(0).random((20, 28, 28, 1), dtype="float32")
+        >>> indices, distances = kgen.metrics.nearest_neighbors(reference[[3, 7]] * 0.99, reference, k=2)
+        >>> indices[:, 0], distances.shape
+        (array([3, 7]), (2, 2))
 
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, figure 2.

@@ -33,7 +33,7 @@ def serve(host="127.0.0.1", port=0, open_browser=True, pages=None, ready=None):
         pages: {name: LabPage} or None for `default_pages()`.
         ready: a callable given the running `LabServer` (for tests and embedding), or None.
 
-    Example:
+    Examples:
         >>> kgen.lab.serve(port=8765, open_browser=False)
     """
     server = LabServer(default_pages() if pages is None else pages, host=host, port=port)

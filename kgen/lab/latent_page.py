@@ -76,7 +76,7 @@ def read_image_data_url(value, name="image", invert=False, size=IMAGE_SIZE):
         KgenValueError: not a PNG/JPEG data URL, larger than MAX_UPLOAD_BYTES or
             MAX_UPLOAD_SIDE pixels a side, or not readable as an image.
 
-    Example:
+    Examples:
         >>> x = read_image_data_url("data:image/png;base64," + base64.b64encode(png).decode())
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -267,7 +267,7 @@ class LatentPage(LabPage):
     Args:
         model: str, the preset shown first (default "dcgan_fashion_mnist").
 
-    Example:
+    Examples:
         >>> server = kgen.lab.server.LabServer({"latent": LatentPage()}, port=0)
     """
 

@@ -2,8 +2,10 @@
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from kgen.core.errors import KgenTypeError
+from kgen.core.exporter import ServingFunction
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
     check_images,
@@ -38,10 +40,15 @@ class Classifier(KgenModel):
     dropout masks are keyed to each example's row of the global batch, so a
     multi-replica `fit` gives the one-device result.
 
-    Example:
+    Examples:
         >>> model = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
-        >>> labels = model.predict_labels(x)          # x: (n, 28, 28, 1) in [0, 1]
-        >>> feats = model.features(x)                 # (n, 128)
+        >>> x = np.random.default_rng(0).random((4, 28, 28, 1), dtype="float32")   # images in [0, 1]
+        >>> model.predict_labels(x).shape, model.features(x).shape, model.predict_proba(x).shape
+        ((4,), (4, 128), (4, 10))
+        >>> tiny = kgen.models.Classifier(num_classes=3, filters=(4,), dense_units=8)   # to train with fit
+        >>> tiny.compile()
+        >>> tiny.count_params()
+        6543
     """
 
     def __init__(
@@ -140,6 +147,21 @@ class Classifier(KgenModel):
     def predict_labels(self, images, batch_size=500):
         """The most probable class of each image, int64 of shape (n,)."""
         return np.argmax(self.predict_proba(images, batch_size=batch_size), axis=-1)
+
+    def serving_functions(self):
+        """What `export` writes: "classify", images (n, h, w, c) in [0, 1] -> "logits" and
+        "probabilities" (their softmax), each (n, num_classes).
+
+        Returns:
+            list of one `kgen.presets.ServingFunction`.
+        """
+        def classify(images):
+            logits = self(images, training=False)
+            return {"logits": logits, "probabilities": tf.nn.softmax(logits, axis=-1)}
+
+        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
+        return [ServingFunction("classify", classify, (images,),
+                                "images in [0, 1] -> class logits and their softmax probabilities")]
 
     def preset_probe(self):
         """Logits on a fixed pseudo-random batch, recorded in a preset's metadata."""

@@ -87,8 +87,8 @@ def dcgan_generator(
     Returns:
         A functional `keras.Model`.
 
-    Example:
-        >>> g = dcgan_generator(64, (32, 32, 3))
+    Examples:
+        >>> g = kgen.models.dcgan.dcgan_generator(64, (32, 32, 3))
         >>> g(np.zeros((2, 64))).shape
         TensorShape([2, 32, 32, 3])
 
@@ -148,8 +148,8 @@ def dcgan_discriminator(
     Returns:
         A functional `keras.Model`.
 
-    Example:
-        >>> d = dcgan_discriminator((28, 28, 1), num_classes=10)
+    Examples:
+        >>> d = kgen.models.dcgan.dcgan_discriminator((28, 28, 1), num_classes=10)
         >>> d([np.zeros((2, 28, 28, 1)), np.array([3, 7])]).shape
         TensorShape([2, 1])
 
@@ -207,12 +207,19 @@ class DCGAN(GAN):
         generator: keras.Model or None, replaces the built generator (default None).
         discriminator: keras.Model or None, replaces the built discriminator (default None).
 
-    Example:
-        >>> gan = kgen.models.DCGAN(latent_dim=64, image_shape=(28, 28, 1), loss="non_saturating")
+    Examples:
+        >>> gan = kgen.models.DCGAN.from_preset("dcgan_fashion_mnist")
+        >>> gan.generate(8, seed=0).shape
+        (8, 28, 28, 1)
+        >>> gan.interpolate(*gan.sample_latent(2, seed=0), steps=8).shape
+        (8, 28, 28, 1)
+
+        A new one (`fit` as for `GAN`; it logs d_loss, g_loss, d_real and d_fake):
+
+        >>> gan = kgen.models.DCGAN(latent_dim=16, image_shape=(32, 32, 3), loss="wgan-gp", base_filters=8)
         >>> gan.compile()
-        >>> gan.fit(x_train, epochs=5, batch_size=128)      # logs d_loss, g_loss, d_real, d_fake
-        >>> imgs = gan.generate(16, seed=0)
-        >>> strip = gan.interpolate(*gan.sample_latent(2, seed=0), steps=8)
+        >>> gan.generator.output_shape, gan.d_steps
+        ((None, 32, 32, 3), 1)
 
     Reference:
         Radford, Metz and Chintala, "Unsupervised Representation Learning with Deep

@@ -9,6 +9,7 @@ import tensorflow as tf
 from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError, KgenValueError
+from kgen.core.exporter import ServingFunction
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
     check_choice,
@@ -128,12 +129,17 @@ class GAN(KgenModel):
             generator's weights, kept in `ema_generator` and used by `generate`
             (default None: no average).
 
-    Example:
-        >>> from kgen.models import dcgan
-        >>> gan = kgen.models.GAN(dcgan.dcgan_generator(64), dcgan.dcgan_discriminator(), 64)
+    Examples:
+        Any pair of Keras models works; here two one-layer networks:
+
+        >>> generator = keras.Sequential([keras.Input((8,)), keras.layers.Dense(784, activation="tanh"),
+        ...                               keras.layers.Reshape((28, 28, 1))])
+        >>> discriminator = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+        >>> gan = kgen.models.GAN(generator, discriminator, latent_dim=8, loss="non_saturating")
         >>> gan.compile()
-        >>> gan.fit(x_train, epochs=5, batch_size=128)      # x_train in [0, 1]
-        >>> images = gan.generate(16, seed=0)
+        >>> x = np.random.default_rng(0).random((8, 28, 28, 1), dtype="float32")   # images in [0, 1]
+        >>> sorted(gan.fit(x, epochs=1, batch_size=4, verbose=0).history)
+        ['d_fake', 'd_loss', 'd_real', 'g_loss']
 
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014; Mirza and
@@ -254,8 +260,11 @@ class GAN(KgenModel):
             g_optimizer: the same for the generator.
             **kwargs: passed to `keras.Model.compile`.
 
-        Example:
+        Examples:
+            >>> gan = kgen.models.DCGAN(latent_dim=8, base_filters=8)
             >>> gan.compile(d_optimizer=keras.optimizers.Adam(4e-4, beta_1=0.0), jit_compile=True)
+            >>> round(float(gan.d_optimizer.learning_rate), 6), round(float(gan.g_optimizer.learning_rate), 6)
+            (0.0004, 0.0002)
         """
         self.d_optimizer = self._default_optimizer() if d_optimizer is None else keras.optimizers.get(d_optimizer)
         self.g_optimizer = self._default_optimizer() if g_optimizer is None else keras.optimizers.get(g_optimizer)
@@ -446,9 +455,14 @@ class GAN(KgenModel):
         Returns:
             numpy int32 (n,) in [0, num_classes).
 
-        Example:
+        Examples:
+            >>> gan = kgen.models.DCGAN.from_preset("dcgan_fashion_mnist")   # self-conditioned: 50 clusters
             >>> z = gan.sample_latent(16, seed=0)
-            >>> gan.prior_labels(z)          # the cluster ids generate(z=z) decodes with
+            >>> labels = gan.prior_labels(z)          # the cluster ids generate(z=z) decodes with
+            >>> labels.shape, bool((labels >= 0).all() and (labels < 50).all())
+            ((16,), True)
+            >>> bool((gan.prior_labels(z[:4]) == labels[:4]).all())   # the same z, the same label
+            True
         """
         if self.class_prior is None:
             fail("class_prior", self.class_prior, "a prior over the classes to draw labels from "
@@ -468,8 +482,13 @@ class GAN(KgenModel):
         Returns:
             numpy float32 (n, latent_dim).
 
-        Example:
+        Examples:
+            >>> gan = kgen.models.DCGAN(latent_dim=64)
             >>> z = gan.sample_latent(16, seed=0, truncation=0.5)
+            >>> z.shape, z.dtype, float(np.abs(z).max()) <= 0.5
+            ((16, 64), dtype('float32'), True)
+            >>> bool((gan.sample_latent(16, seed=0, truncation=0.5) == z).all())   # seeded
+            True
 
         Reference:
             Brock, Donahue and Simonyan, "Large Scale GAN Training for High Fidelity
@@ -506,10 +525,13 @@ class GAN(KgenModel):
         Returns:
             numpy float32 (n, h, w, c) in [0, 1].
 
-        Example:
-            >>> imgs = gan.generate(16, seed=0)
-            >>> shoes = cgan.generate(8, labels=7, seed=0)        # conditional
-            >>> one_each = cgan.generate(labels=[0, 1, 2], seed=0)   # n from the labels
+        Examples:
+            >>> gan = kgen.models.DCGAN.from_preset("cdcgan_fashion_mnist")   # conditional on the 10 classes
+            >>> sneakers = gan.generate(3, labels=7, seed=0)
+            >>> sneakers.shape, sneakers.dtype, float(sneakers.min()) >= 0.0, float(sneakers.max()) <= 1.0
+            ((3, 28, 28, 1), dtype('float32'), True, True)
+            >>> gan.generate(labels=[0, 1, 2], seed=0).shape           # n from the labels
+            (3, 28, 28, 1)
         """
         if n is None and z is None and labels is not None and np.ndim(labels) == 1:
             n = check_int("the number of labels", len(labels), minimum=1)
@@ -550,9 +572,12 @@ class GAN(KgenModel):
         Returns:
             numpy float32 (steps, h, w, c) in [0, 1].
 
-        Example:
+        Examples:
+            >>> gan = kgen.models.DCGAN.from_preset("dcgan_fashion_mnist")
             >>> z = gan.sample_latent(2, seed=0)
             >>> strip = gan.interpolate(z[0], z[1], steps=8, method="slerp")
+            >>> strip.shape                             # z0's image first, z1's last
+            (8, 28, 28, 1)
 
         Reference:
             White, "Sampling Generative Networks", arXiv:1609.04468, 2016.
@@ -565,6 +590,35 @@ class GAN(KgenModel):
         if labels is None and self.class_prior is not None:
             labels = int(self.prior_labels(z0[None])[0])
         return self.generate(z=np.asarray(path, dtype="float32"), labels=labels)
+
+    # ------------------------------------------------------------------ export
+
+    def serving_functions(self):
+        """What `export` writes: "generate", latents z (n, latent_dim) float32, and int32 labels
+        (n,) when conditional -> "images" (n, h, w, c) in [0, 1], from `sampling_generator`
+        (the weight average when `ema` is set): `generate(z=z, labels=labels)`.
+
+        A GAN with a `class_prior` (self-conditioned) takes labels too: `prior_labels(z)` are
+        the ones `generate(z=z)` uses, and labels drawn from the prior (in the manifest's
+        notes) sample it as `generate` does.
+
+        Returns:
+            list of one `kgen.presets.ServingFunction`.
+        """
+        z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
+        shape = f"({', '.join(map(str, self.image_shape))})"
+        if self.num_classes is None:
+            return [ServingFunction("generate", lambda z: {"images": self.call(z)}, (z,),
+                                    f"latents z ~ N(0, I) -> images {shape} in [0, 1]")]
+        labels = tf.TensorSpec((None,), tf.int32, name="labels")
+        notes = {"num_classes": self.num_classes}
+        if self.class_prior is not None:
+            notes["class_prior"] = self.class_prior
+            notes["labels"] = ("cluster ids of a self-conditioned GAN: draw them from class_prior, or take "
+                               "GAN.prior_labels(z) for the images generate(z=z) makes")
+        return [ServingFunction("generate", lambda z, labels: {"images": self.call([z, labels])}, (z, labels),
+                                f"latents z ~ N(0, I) and class labels in [0, {self.num_classes}) -> images "
+                                f"{shape} in [0, 1]", notes=notes)]
 
     # ------------------------------------------------------------------ serialization
 

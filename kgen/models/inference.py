@@ -182,7 +182,7 @@ class InferenceCopy:
     Args:
         model: a functional `keras.Model`.
 
-    Example:
+    Examples:
         >>> fast = InferenceCopy(generator)
         >>> images = fast.sync()(z)       # == generator(z, training=False), up to float rounding
     """

@@ -16,8 +16,14 @@ class SpaceToDepth(keras.layers.Layer):
     way to start a convolutional encoder at half resolution.
 
     Args:
-        block_size: int >= 1, b (default 2); h and w must be multiples of it.
+        block_size: int >= 2, b (default 2); h and w must be multiples of it.
         **kwargs: passed to `keras.layers.Layer`.
+
+    Examples:
+        >>> x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+        >>> y = kgen.layers.SpaceToDepth(2)(x)
+        >>> tuple(y.shape), y[0, 0, 0].numpy()         # the top-left 2 x 2 patch, as channels
+        ((1, 2, 2, 4), array([0., 1., 4., 5.], dtype=float32))
     """
 
     def __init__(self, block_size=2, **kwargs):
@@ -45,8 +51,18 @@ class DepthToSpace(keras.layers.Layer):
     Neural Network", CVPR 2016), cheaper than a transposed convolution at full resolution.
 
     Args:
-        block_size: int >= 1, b (default 2).
+        block_size: int >= 2, b (default 2).
         **kwargs: passed to `keras.layers.Layer`.
+
+    Examples:
+        >>> x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+        >>> y = kgen.layers.DepthToSpace(2)(kgen.layers.SpaceToDepth(2)(x))
+        >>> tuple(y.shape), bool(np.array_equal(y, x))   # lossless
+        ((1, 4, 4, 1), True)
+
+    Reference:
+        Shi et al., "Real-Time Single Image and Video Super-Resolution Using an Efficient
+        Sub-Pixel Convolutional Neural Network", CVPR 2016.
     """
 
     def __init__(self, block_size=2, **kwargs):

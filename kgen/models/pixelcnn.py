@@ -10,6 +10,7 @@ import tensorflow_probability as tfp
 
 from kgen.core import seeds
 from kgen.core.batching import in_batches
+from kgen.core.exporter import ServingFunction
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
     check_choice,
@@ -64,12 +65,17 @@ class PixelCNN(KgenModel):
             when False training images must be binary.
         seed: int or None, seeds the training noise (default None).
 
-    Example:
-        >>> pc = kgen.models.PixelCNN(filters=32, num_layers=6)
+    Examples:
+        >>> pc = kgen.models.PixelCNN(image_shape=(8, 8, 1), filters=4, num_layers=1)   # a tiny one
         >>> pc.compile()
-        >>> pc.fit(x_train, epochs=10, batch_size=128)
-        >>> pc.bits_per_dim(kgen.datasets.binarize(x_test, seed=0)).mean()
-        >>> images = pc.sample(16, seed=0)
+        >>> x = kgen.datasets.binarize(np.random.default_rng(0).random((8, 8, 8, 1)), seed=0)
+        >>> sorted(pc.fit(x, epochs=1, batch_size=4, verbose=0).history)
+        ['bits_per_dim', 'loss']
+        >>> pc.log_prob(x).shape, pc.bits_per_dim(x).shape      # exact, per image
+        ((8,), (8,))
+        >>> images = pc.sample(2, seed=0, method="naive")   # "cached", the default, is faster at 28x28
+        >>> images.shape, np.unique(images).tolist()
+        ((2, 8, 8, 1), [0.0, 1.0])
 
     Reference:
         van den Oord, Kalchbrenner, Vinyals, Espeholt, Graves and Kavukcuoglu,
@@ -145,13 +151,14 @@ class PixelCNN(KgenModel):
             logits = tf.reshape(logits, tf.concat([tf.shape(logits)[:-1], [self.image_shape[-1], LEVELS]], 0))
         return logits
 
-    def network(self, images, labels=None, dtype=tf.float32):
+    def network(self, images, labels=None, dtype=tf.float32, fused=True):
         """Logits of p(x_i | x_<i) at every pixel: (n, h, w, c), or (n, h, w, c, 256) when categorical.
-        The network computes in `dtype`; the logits are float32."""
+        The network computes in `dtype`; the logits are float32. With `fused=False` the gates are
+        plain TensorFlow ops instead of XLA clusters (what `export` traces)."""
         v = h = tf.cast(images, dtype)
         skip = 0.0
         for block in self.blocks:
-            v, h, block_skip = block(v, h, labels)
+            v, h, block_skip = block(v, h, labels, fused=fused)
             skip = skip + block_skip
         return tf.cast(self.head(skip), tf.float32)
 
@@ -360,6 +367,34 @@ class PixelCNN(KgenModel):
             return sampler(self, tf.constant(canvas), tf.constant(known), tf.constant(noise), label_tensor).numpy()
 
         return in_batches(batch, [canvas, known, noise, labels], batch_size, label="sampling")
+
+    # ------------------------------------------------------------------ export
+
+    def serving_functions(self):
+        """What `export` writes: "conditionals", images (n, h, w, c) (binary for the Bernoulli
+        likelihood, multiples of 1/255 for the categorical one) and, when conditional, int32
+        labels (n,) -> the network's "logits" of p(x_i | x_<i) at every pixel and channel and their
+        "probabilities": sigmoid(logits) = p(x_i = 1 | x_<i), (n, h, w, c), for the Bernoulli
+        likelihood; softmax over the 256 levels, (n, h, w, c, 256), for the categorical one. Pixel
+        i's outputs depend only on the pixels before it in raster order, so one call scores an
+        image (log p(x) is the sum of the log-probabilities of its pixels) and a sampler calls it
+        once per pixel. Always float32, whatever `compile(precision=...)` trained in.
+
+        Returns:
+            list of one `kgen.presets.ServingFunction`.
+        """
+        def conditionals(images, labels=None):
+            logits = self.network(images, labels, tf.float32, fused=False)
+            probabilities = tf.sigmoid(logits) if self.likelihood == "bernoulli" else tf.nn.softmax(logits, axis=-1)
+            return {"logits": logits, "probabilities": probabilities}
+
+        signature = (tf.TensorSpec((None, *self.image_shape), tf.float32, name="images"),)
+        notes = {"likelihood": self.likelihood, "order": "raster (row by row, left to right)"}
+        if self.num_classes is not None:
+            signature += (tf.TensorSpec((None,), tf.int32, name="labels"),)
+            notes["num_classes"] = self.num_classes
+        return [ServingFunction("conditionals", conditionals, signature,
+                                "images -> logits and probabilities of p(x_i | x_<i) at every pixel", notes=notes)]
 
     # ------------------------------------------------------------------ serialization
 

@@ -139,6 +139,11 @@ def gate(pre_activation):
     return tf.tanh(a) * tf.sigmoid(b)
 
 
+def _gate(fused):
+    """`gate`, or with `fused=False` its plain ops: tf2onnx cannot convert an XLA-compiled call."""
+    return gate if fused else gate.python_function
+
+
 @serializable
 class GatedBlock(keras.layers.Layer):
     """One layer of the gated PixelCNN: a vertical and a horizontal stack.
@@ -197,18 +202,20 @@ class GatedBlock(keras.layers.Layer):
             return zeros, zeros
         return tf.split(tf.cast(self.embedding(labels), dtype), 2, axis=-1)
 
-    def horizontal_step(self, h_pre, v_pre, h, bias):
+    def horizontal_step(self, h_pre, v_pre, h, bias, fused=True):
         """The horizontal stack's update from its convolution `h_pre` and the vertical one `v_pre`:
-        (h', skip). Shared by the full pass and the cached sampler's single-pixel step."""
-        out = self.horizontal_out(gate(h_pre + self.vertical_to_horizontal(v_pre) + bias))
+        (h', skip). Shared by the full pass and the cached sampler's single-pixel step. With
+        `fused=False` the gate is plain TensorFlow ops, not an XLA cluster (what an export runs)."""
+        out = self.horizontal_out(_gate(fused)(h_pre + self.vertical_to_horizontal(v_pre) + bias))
         return (out if self.first else h + out), self.skip(out)
 
-    def call(self, v, h, labels=None):
-        """(v', h', skip) for stacks v, h (both the image in the first block)."""
+    def call(self, v, h, labels=None, fused=True):
+        """(v', h', skip) for stacks v, h (both the image in the first block); `fused` as in
+        `horizontal_step`."""
         v_bias, h_bias = (bias[:, None, None, :] for bias in self.class_biases(labels, v.dtype))
         v_pre = self.vertical(v)
-        h_new, skip = self.horizontal_step(self.horizontal(h), v_pre, h, h_bias)
-        return gate(v_pre + v_bias), h_new, skip
+        h_new, skip = self.horizontal_step(self.horizontal(h), v_pre, h, h_bias, fused)
+        return _gate(fused)(v_pre + v_bias), h_new, skip
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

@@ -8,6 +8,7 @@ import tensorflow_probability as tfp
 from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError
+from kgen.core.exporter import ServingFunction
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
     as_numeric_array,
@@ -84,12 +85,21 @@ class VAE(KgenModel):
         min_scale: float > 0, floor added to the posterior and Gaussian scales (default 1e-3).
         seed: int or None, seeds the training noise (default None).
 
-    Example:
-        >>> from kgen.models import vae_networks as nets
-        >>> vae = kgen.models.VAE(nets.conv_encoder(latent_dim=16), nets.conv_decoder(latent_dim=16), 16)
+    Examples:
+        >>> nets = kgen.models.vae_networks
+        >>> vae = kgen.models.VAE(nets.mlp_encoder(latent_dim=2, hidden=(16,)),
+        ...                       nets.mlp_decoder(latent_dim=2, hidden=(16,)), latent_dim=2)
         >>> vae.compile()
-        >>> vae.fit(x_train, epochs=10, batch_size=128)
-        >>> vae.log_likelihood(x_test[:100], num_samples=1000).mean()
+        >>> x = np.random.default_rng(0).random((8, 28, 28, 1), dtype="float32")   # images in [0, 1]
+        >>> sorted(vae.fit(x, epochs=1, batch_size=4, verbose=0).history)      # per example, nats
+        ['kl', 'loss', 'reconstruction']
+
+        The shipped preset (a convolutional pair, `latent_dim=16`):
+
+        >>> vae = kgen.models.VAE.from_preset("vae_fashion_mnist")
+        >>> x = vae.sample(4, seed=0)
+        >>> vae.encode(x).event_shape, vae.elbo(x).shape, vae.interpolate(x[0], x[1], steps=8).shape
+        (TensorShape([16]), (4,), (8, 28, 28, 1))
 
     Reference:
         Kingma and Welling, "Auto-Encoding Variational Bayes", ICLR 2014;
@@ -380,6 +390,34 @@ class VAE(KgenModel):
             return losses.importance_weighted_bound(tf.concat(parts, axis=0)).numpy()
 
         return in_batches(batch_bound, [x], batch_size, label=f"IWAE bound, k={num_samples}").astype("float64")
+
+    # ------------------------------------------------------------------ export
+
+    def serving_functions(self):
+        """What `export` writes: "encode", images (n, h, w, c) -> the posterior q(z|x) =
+        Normal("mean", "stddev"), each (n, latent_dim), as `encode(x).mean()` and `.stddev()`;
+        and "decode", latents "z" (n, latent_dim) -> the mean image of p(x|z), "images"
+        (n, h, w, c), as `decode(z)` (in [0, 1] for the Bernoulli likelihood).
+
+        Returns:
+            list of two `kgen.presets.ServingFunction`.
+        """
+        def encode(images):
+            q = self.posterior(images)
+            return {"mean": q.mean(), "stddev": q.stddev()}
+
+        def decode(z):
+            return {"images": self._mean_image(self.decoder(z, training=False))}
+
+        images = tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")
+        z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
+        notes = {"likelihood": self.likelihood, "prior": "z ~ N(0, I)"}
+        return [
+            ServingFunction("encode", encode, (images,), "images -> mean and stddev of the diagonal Normal "
+                            "posterior q(z|x)", notes=notes),
+            ServingFunction("decode", decode, (z,), f"latents z -> the mean image of p(x|z) ({self.likelihood})",
+                            notes=notes),
+        ]
 
     # ------------------------------------------------------------------ serialization
 

@@ -28,9 +28,12 @@ def kmeans(x, k, seed=0, max_iterations=100):
     Returns:
         (centers, assignments): float32 (k, d) and int32 (n,) with values in [0, k).
 
-    Example:
-        >>> centers, clusters = kgen.clustering.kmeans(x_train, 10, seed=0)
-        >>> np.bincount(clusters, minlength=10) / len(clusters)   # cluster frequencies
+    Examples:
+        >>> x = np.repeat([[0.0, 0.0], [1.0, 1.0]], [6, 2], axis=0)     # two blobs: 6 and 2 points
+        >>> x += np.random.default_rng(0).normal(scale=0.01, size=x.shape)
+        >>> centers, clusters = kgen.clustering.kmeans(x, 2, seed=0)
+        >>> centers.shape, sorted(np.bincount(clusters).tolist())    # each blob is a cluster
+        ((2, 2), [2, 6])
 
     Reference:
         Lloyd, "Least squares quantization in PCM", 1982; Arthur and Vassilvitskii,
@@ -84,10 +87,12 @@ def cluster_labels(x, k, seed=0):
     Returns:
         (labels, frequencies): int32 (n,) in [0, k) and float64 (k,) summing to 1.
 
-    Example:
-        >>> labels, prior = kgen.clustering.cluster_labels(x_train, 50)
-        >>> gan = kgen.models.DCGAN(num_classes=50, class_prior=prior)
-        >>> gan.compile(); gan.fit(x_train, labels, epochs=20, batch_size=128)
+    Examples:
+        >>> images = np.repeat([0.1, 0.9], [6, 2]).reshape(8, 1, 1, 1) * np.ones((8, 28, 28, 1), "float32")
+        >>> labels, prior = kgen.clustering.cluster_labels(images, 2)
+        >>> labels.shape, np.sort(prior)
+        ((8,), array([0.25, 0.75]))
+        >>> gan = kgen.models.DCGAN(latent_dim=8, image_shape=(28, 28, 1), num_classes=2, class_prior=prior)
     """
     _, labels = kmeans(x, k, seed=seed)
     return labels, np.bincount(labels, minlength=k) / len(labels)

@@ -99,9 +99,12 @@ def bernoulli_from_uniform(u, p):
         int32 array (numpy for numpy inputs, a tensor for tensor inputs) of the
         broadcast shape of `u` and `p`.
 
-    Example:
+    Examples:
+        >>> kgen.sampling.bernoulli_from_uniform(np.array([0.1, 0.5, 0.9]), 0.3)
+        array([1, 0, 0], dtype=int32)
         >>> u = np.random.default_rng(0).uniform(size=100_000)
-        >>> bernoulli_from_uniform(u, 0.3).mean()   # about 0.3
+        >>> round(float(kgen.sampling.bernoulli_from_uniform(u, 0.3).mean()), 2)
+        0.3
     """
     u, u_tensor = _to_tensor("u", u)
     p, p_tensor = _to_tensor("p", p, dtype=u.dtype.as_numpy_dtype)
@@ -139,9 +142,12 @@ def categorical_from_uniform(u, probs):
         int32 array of category indices in [0, k), shaped like the broadcast of `u`
         and ``probs[..., 0]`` (numpy for numpy inputs, a tensor for tensor inputs).
 
-    Example:
+    Examples:
+        >>> kgen.sampling.categorical_from_uniform(np.array([0.1, 0.5, 0.9]), [0.2, 0.5, 0.3])
+        array([0, 1, 2], dtype=int32)
         >>> u = np.random.default_rng(0).uniform(size=100_000)
-        >>> np.bincount(categorical_from_uniform(u, [0.2, 0.5, 0.3])) / u.size
+        >>> (np.bincount(kgen.sampling.categorical_from_uniform(u, [0.2, 0.5, 0.3])) / u.size).round(2)
+        array([0.2, 0.5, 0.3])
     """
     u, u_tensor = _to_tensor("u", u)
     probs, p_tensor = _to_tensor("probs", probs, dtype=u.dtype.as_numpy_dtype)
@@ -183,10 +189,13 @@ def inverse_cdf_sample(u, distribution):
         Samples shaped like `u` (broadcast with the batch shape): numpy for numpy
         inputs, a tensor for tensor inputs.
 
-    Example:
+    Examples:
         >>> import tensorflow_probability as tfp
-        >>> u = np.random.default_rng(0).uniform(size=5)
-        >>> inverse_cdf_sample(u, tfp.distributions.Exponential(2.0))
+        >>> exponential = tfp.distributions.Exponential(2.0)
+        >>> kgen.sampling.inverse_cdf_sample(np.array([0.5]), exponential)   # the median, log(2) / 2
+        array([0.3465736], dtype=float32)
+        >>> kgen.sampling.inverse_cdf_sample(np.random.default_rng(0).uniform(size=5), exponential).shape
+        (5,)
     """
     if not isinstance(distribution, tfp.distributions.Distribution):
         fail("distribution", distribution, "a tfp.distributions.Distribution", KgenTypeError)
@@ -222,10 +231,14 @@ def empirical_inverse_cdf(samples, interpolation="step"):
         shape) and returning values of the same shape (numpy for numpy ``u``, a
         tensor for tensor ``u``, usable inside a `tf.function`).
 
-    Example:
+    Examples:
+        >>> quantile = kgen.sampling.empirical_inverse_cdf(np.array([3.0, 1.0, 2.0]))
+        >>> quantile(np.array([0.0, 0.5, 1.0]))
+        array([1., 2., 3.])
         >>> data = np.random.default_rng(0).gamma(2.0, size=1000)
-        >>> quantile = empirical_inverse_cdf(data)
-        >>> fresh = quantile(np.random.default_rng(1).uniform(size=10_000))
+        >>> fresh = kgen.sampling.empirical_inverse_cdf(data)(np.random.default_rng(1).uniform(size=10_000))
+        >>> bool(np.isin(fresh, data).all())      # a bootstrap resample of the data
+        True
     """
     interpolation = check_choice("interpolation", interpolation, ("step", "linear"))
     data, _ = _to_tensor("samples", samples)
@@ -302,8 +315,12 @@ def lerp(z0, z1, steps):
         Array of shape (..., steps, d): one path per leading index, so (steps, d) for
         1-D endpoints. numpy for numpy inputs, a tensor for tensor inputs.
 
-    Example:
-        >>> lerp(np.zeros(4), np.ones(4), steps=5)[:, 0]   # 0, .25, .5, .75, 1
+    Examples:
+        >>> path = kgen.sampling.lerp(np.zeros(4), np.ones(4), steps=5)
+        >>> path.shape
+        (5, 4)
+        >>> path[:, 0]
+        array([0.  , 0.25, 0.5 , 0.75, 1.  ])
     """
     steps = check_int("steps", steps, minimum=2)
     z0, z1, as_tensor = _endpoints(z0, z1)
@@ -343,9 +360,14 @@ def slerp(z0, z1, steps, eps=1e-4):
         Array of shape (..., steps, d): one path per leading index, so (steps, d) for
         1-D endpoints. numpy for numpy inputs, a tensor for tensor inputs.
 
-    Example:
+    Examples:
         >>> z0, z1 = np.eye(2)
-        >>> np.linalg.norm(slerp(z0, z1, steps=5), axis=-1)   # all 1.0
+        >>> kgen.sampling.slerp(z0, z1, steps=3).round(3)
+        array([[1.   , 0.   ],
+               [0.707, 0.707],
+               [0.   , 1.   ]])
+        >>> np.linalg.norm(kgen.sampling.slerp(z0, z1, steps=5), axis=-1)   # on the unit circle
+        array([1., 1., 1., 1., 1.])
 
     Reference:
         White, "Sampling Generative Networks", arXiv:1609.04468, 2016.
@@ -410,10 +432,10 @@ def truncated_normal(shape, threshold, seed, dtype="float32"):
     Returns:
         A tensor of the given shape and dtype.
 
-    Example:
-        >>> z = truncated_normal((16, 64), threshold=0.7, seed=0)
-        >>> float(tf.reduce_max(tf.abs(z))) <= 0.7
-        True
+    Examples:
+        >>> z = kgen.sampling.truncated_normal((16, 64), threshold=0.7, seed=0)
+        >>> z.shape, float(tf.reduce_max(tf.abs(z))) <= 0.7
+        (TensorShape([16, 64]), True)
 
     Reference:
         Brock, Donahue & Simonyan, "Large Scale GAN Training for High Fidelity
@@ -453,9 +475,15 @@ def hashed_uniform(rows):
     Returns:
         numpy float64 (n,) in [0, 1).
 
-    Example:
-        >>> u = hashed_uniform(np.random.default_rng(0).normal(size=(100_000, 8)))
+    Examples:
+        >>> rows = np.random.default_rng(0).normal(size=(3, 8))
+        >>> kgen.sampling.hashed_uniform(rows).round(3)
+        array([0.842, 0.682, 0.266])
+        >>> kgen.sampling.hashed_uniform(rows[::-1])[::-1].round(3)   # the same per row, in any batch
+        array([0.842, 0.682, 0.266])
+        >>> u = kgen.sampling.hashed_uniform(np.random.default_rng(0).normal(size=(100_000, 8)))
         >>> np.histogram(u, bins=4, range=(0, 1))[0]      # about 25,000 each
+        array([25087, 24806, 25167, 24940])
     """
     array = np.asarray(rows)
     if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
@@ -484,8 +512,9 @@ def classes_in_turn(n, num_classes):
     Returns:
         numpy int32 (n,).
 
-    Example:
-        >>> classes_in_turn(5, 3)      # array([0, 1, 2, 0, 1])
+    Examples:
+        >>> kgen.sampling.classes_in_turn(5, 3)
+        array([0, 1, 2, 0, 1], dtype=int32)
     """
     n = check_int("n", n, minimum=1)
     num_classes = check_int("num_classes", num_classes, minimum=1)

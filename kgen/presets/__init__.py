@@ -2,10 +2,13 @@
 
 `kgen.presets` is the public face of this package; its modules are `registry`
 (which presets exist, read from their metadata), `io` (a preset folder on disk),
-`card` (the model card), `hub` (the Hugging Face Hub), `loading` (handles) and
-`model` (`KgenModel`, the base of every kgen model).
+`card` (the model card), `hub` (the Hugging Face Hub), `loading` (handles),
+`model` (`KgenModel`, the base of every kgen model) and `export` (`model.export`: SavedModel,
+TFLite or ONNX files, with `ServingFunction` and the exporter from `kgen.core.exporter`).
 """
 
+from kgen.core.exporter import FORMATS as EXPORT_FORMATS
+from kgen.core.exporter import ServingFunction, read_manifest
 from kgen.presets.card import WEIGHTS_FILE
 from kgen.presets.hub import upload_preset
 from kgen.presets.io import (
@@ -34,6 +37,7 @@ from kgen.presets.registry import (
 __all__ = [
     "CARD_FILE",
     "CONFIG_FILE",
+    "EXPORT_FORMATS",
     "HF_OWNER",
     "HF_PREFIX",
     "METADATA_FILE",
@@ -45,9 +49,11 @@ __all__ = [
     "KgenModel",
     "PresetInfo",
     "PresetMixin",
+    "ServingFunction",
     "check_probe",
     "list_presets",
     "load",
+    "read_manifest",
     "read_metadata",
     "resolve",
     "rewrite_card",

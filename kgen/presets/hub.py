@@ -54,9 +54,17 @@ def upload_preset(handle, preset_dir, token=None, private=False, commit_message=
     Returns:
         str, the URL of the commit.
 
-    Example:
-        >>> model.save_to_preset("my_preset")
-        >>> kgen.presets.upload_preset("hf://me/my_preset", "my_preset")
+    Examples:
+        >>> model = kgen.models.Classifier(filters=(4,), dense_units=8)
+        >>> folder = model.save_to_preset("my_preset")
+        >>> kgen.presets.upload_preset("hf://me/my_preset", folder)   # doctest: +SKIP
+        'https://huggingface.co/me/my_preset/commit/...'
+
+        The handle is checked before anything is sent:
+
+        >>> kgen.presets.upload_preset("me/my_preset", folder)
+        Traceback (most recent call last):
+        kgen.core.errors.PresetError: handle must be 'hf://owner/name'; got 'me/my_preset'.
     """
     hub = require("huggingface_hub", "Uploading a preset", package="huggingface-hub")
     if not isinstance(handle, str) or not handle.startswith(HF_PREFIX) or handle[len(HF_PREFIX):].count("/") != 1:

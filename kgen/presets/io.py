@@ -59,6 +59,11 @@ def read_metadata(preset_dir):
 
     Returns:
         dict.
+
+    Examples:
+        >>> metadata = kgen.presets.read_metadata(kgen.presets.resolve("dqn_cartpole"))
+        >>> metadata["class_name"], len(metadata["weights_sha256"])
+        ('DQNAgent', 64)
     """
     path = os.path.join(preset_dir, METADATA_FILE)
     if not os.path.isfile(path):
@@ -86,6 +91,11 @@ def verify_weights(preset_dir, metadata=None):
     Raises:
         PresetError: the weights file is missing.
         ChecksumError: its sha256 differs from the recorded one.
+
+    Examples:
+        >>> folder = kgen.presets.resolve("dqn_cartpole")
+        >>> kgen.presets.verify_weights(folder) == kgen.presets.read_metadata(folder)["weights_sha256"]
+        True
     """
     metadata = read_metadata(preset_dir) if metadata is None else metadata
     path = os.path.join(preset_dir, WEIGHTS_FILE)
@@ -147,6 +157,13 @@ def save(model, preset_dir, metrics=None, summary=None, headline_metrics=None, r
 
     Returns:
         The folder written.
+
+    Examples:
+        >>> model = kgen.models.Classifier(filters=(4,), dense_units=8)
+        >>> kgen.presets.save(model, "tiny_classifier", metrics={"accuracy": 0.1}, summary="An untrained toy")
+        '.../tiny_classifier'
+        >>> kgen.presets.read_metadata("tiny_classifier")["summary"]
+        'An untrained toy'
     """
     import keras
 
@@ -202,6 +219,13 @@ def rewrite_card(model, preset_dir, metrics=None, summary=None, headline_metrics
 
     Returns:
         The folder.
+
+    Examples:
+        >>> model = kgen.models.Classifier(filters=(4,), dense_units=8)
+        >>> folder = model.save_to_preset("tiny_classifier", metrics={"accuracy": 0.1})
+        >>> _ = kgen.presets.rewrite_card(model, folder, metrics={"accuracy": 0.2}, summary="Rescored")
+        >>> kgen.presets.read_metadata(folder)["metrics"]
+        {'accuracy': 0.2}
     """
     verify_weights(preset_dir)
     old = read_metadata(preset_dir)
@@ -242,6 +266,12 @@ def check_probe(model, preset_dir):
 
     Raises:
         PresetError: the difference is past `PROBE_ATOL`, or no probe is recorded.
+
+    Examples:
+        >>> folder = kgen.presets.resolve("fashion_mnist_classifier")
+        >>> model = kgen.models.Classifier.from_preset(folder)
+        >>> kgen.presets.check_probe(model, folder) <= kgen.presets.PROBE_ATOL
+        True
     """
     recorded = read_metadata(preset_dir).get("probe")
     if recorded is None:

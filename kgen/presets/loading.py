@@ -26,6 +26,12 @@ def resolve(handle):
 
     Returns:
         str, the folder holding the preset's files.
+
+    Examples:
+        >>> import os
+        >>> folder = kgen.presets.resolve("vae_fashion_mnist")   # this checkout's weights/, else the Hub
+        >>> os.path.basename(folder), os.path.isfile(os.path.join(folder, "config.json"))
+        ('vae_fashion_mnist', True)
     """
     if not isinstance(handle, (str, os.PathLike)):
         raise KgenTypeError(
@@ -57,6 +63,12 @@ def load(cls, handle, load_weights=True):
 
     Returns:
         The model.
+
+    Examples:
+        >>> vae = kgen.presets.load(kgen.models.VAE, "vae_fashion_mnist")   # = VAE.from_preset(...)
+        >>> type(vae).__name__, vae.latent_dim
+        ('VAE', 16)
+        >>> fresh = kgen.presets.load(kgen.models.VAE, "vae_fashion_mnist", load_weights=False)
     """
     import keras
 

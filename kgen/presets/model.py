@@ -6,6 +6,7 @@ import functools
 import keras
 import tensorflow as tf
 
+from kgen.presets.export import export_model
 from kgen.presets.io import save
 from kgen.presets.loading import load
 from kgen.presets.registry import list_presets
@@ -19,7 +20,17 @@ class _PresetsOfClass:
 
 
 class PresetMixin:
-    """Adds `presets`, `from_preset` and `save_to_preset` to a kgen model class."""
+    """Adds `presets`, `from_preset` and `save_to_preset` to a kgen model class.
+
+    Examples:
+        >>> sorted(kgen.models.DCGAN.presets)          # the registered presets of one class
+        ['cdcgan_fashion_mnist', 'dcgan_fashion_mnist']
+        >>> model = kgen.models.Classifier.from_preset("fashion_mnist_classifier")
+        >>> model.save_to_preset("my_classifier", metrics={"accuracy": 0.9})
+        '.../my_classifier'
+        >>> kgen.models.Classifier.from_preset("my_classifier").count_params() == model.count_params()
+        True
+    """
 
     presets = _PresetsOfClass()
 
@@ -83,7 +94,17 @@ class KgenModel(PresetMixin, keras.Model):
     """Base of kgen's models: `presets`, `from_preset`, `save_to_preset`, a
     `compile_from_config` that replays the subclass's own `compile` (with its
     defaults), so a compiled model saved to `.keras` loads compiled, and a `train_step`
-    (its own or Keras's) that `fit` can run under a MultiWorkerMirroredStrategy."""
+    (its own or Keras's) that `fit` can run under a MultiWorkerMirroredStrategy.
+
+    Examples:
+        >>> model = kgen.models.Classifier(filters=(4,), dense_units=8)
+        >>> isinstance(model, kgen.presets.KgenModel), isinstance(model, keras.Model)
+        (True, True)
+        >>> model.compile()                            # Classifier's own defaults: Adam, cross-entropy
+        >>> model.save("classifier.keras")
+        >>> type(keras.saving.load_model("classifier.keras").optimizer).__name__   # loads compiled
+        'Adam'
+    """
 
     train_step = _scalar_logs_as_rows(keras.Model.train_step)
 
@@ -108,3 +129,42 @@ class KgenModel(PresetMixin, keras.Model):
         self.compile(**keras.saving.deserialize_keras_object(config))
         if self.built and getattr(self, "optimizer", None) is not None:
             self.optimizer.build(self.trainable_variables)
+
+    def serving_functions(self):
+        """What `export` writes: a list of `kgen.presets.ServingFunction` (none for this base class;
+        each family declares its own).
+
+        Returns:
+            list of ServingFunction.
+        """
+        return []
+
+    def export(self, path, format="saved_model", overwrite=False):
+        """Write the model's serving functions for inference without kgen: a SavedModel, TFLite
+        files or ONNX files, computed in float32 whatever the training precision.
+
+        `path` becomes a folder. "saved_model": the folder is a SavedModel with one signature per
+        serving function (the first is also `serving_default`); "tflite" and "onnx": one
+        `<function>.tflite` / `<function>.onnx` file per function. `kgen_export.json` beside them
+        lists each function's inputs, outputs and file, and what could not be exported and why.
+        docs/export.md shows how to load each kind.
+
+        Args:
+            path: str, the folder to write (new or empty, unless `overwrite`).
+            format: str, "saved_model", "tflite" or "onnx" (Keras's names "tf_saved_model" and
+                "litert" work too; default "saved_model").
+            overwrite: bool, replace a non-empty folder at `path` (default False).
+
+        Returns:
+            dict, the manifest written to `path`/kgen_export.json.
+
+        Examples:
+            >>> model = kgen.models.Classifier(filters=(4,), dense_units=8)
+            >>> manifest = model.export("classifier_export", format="saved_model")
+            >>> manifest["functions"]["classify"]["outputs"]["probabilities"]
+            {'shape': [None, 10], 'dtype': 'float32'}
+            >>> served = tf.saved_model.load("classifier_export").signatures["classify"]
+            >>> served(images=tf.zeros((2, 28, 28, 1)))["logits"].shape
+            TensorShape([2, 10])
+        """
+        return export_model(self, path, format=format, overwrite=overwrite)

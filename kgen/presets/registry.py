@@ -36,6 +36,13 @@ class PresetInfo:
 
     Attributes:
         name: str, the registered name.
+
+    Examples:
+        >>> info = kgen.presets.REGISTRY["vae_fashion_mnist"]
+        >>> info.class_name, info.hf_handle
+        ('VAE', 'hf://kgen/vae_fashion_mnist')
+        >>> info.params > 0 and isinstance(info.metrics, dict)
+        True
     """
 
     name: str
@@ -101,9 +108,11 @@ def list_presets(class_name=None):
     Returns:
         list of `PresetInfo`.
 
-    Example:
+    Examples:
         >>> kgen.presets.list_presets("VAE")[0].name
         'vae_fashion_mnist'
+        >>> [info.name for info in kgen.presets.list_presets("DQNAgent")]
+        ['dqn_acrobot', 'dqn_cartpole']
     """
     return [
         REGISTRY[name]

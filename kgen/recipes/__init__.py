@@ -1,7 +1,7 @@
 """Recipes: one frozen dataclass per preset with its hyperparameters, `build`, `fit`, `score`
 and `card`; `kgen train FAMILY` and `kgen eval PRESET` are tables over these.
 
-Example:
+Examples:
     >>> recipe = kgen.recipes.DCGANFashionMNIST(epochs=1)
     >>> gan, scores = recipe.train("my_dcgan")
 """
@@ -45,6 +45,10 @@ def families():
 
     Returns:
         dict of `kgen train FAMILY` -> the recipe classes of that family, in registry order.
+
+    Examples:
+        >>> [recipe.__name__ for recipe in kgen.recipes.families()["dqn"]]
+        ['DQNCartPole', 'DQNAcrobot']
     """
     table = {}
     for recipe in RECIPES.values():
@@ -62,7 +66,7 @@ def recipe_class(family, env_id=None):
     Returns:
         A `Recipe` subclass.
 
-    Example:
+    Examples:
         >>> kgen.recipes.recipe_class("dqn", "Acrobot-v1").preset
         'dqn_acrobot'
     """
@@ -87,6 +91,13 @@ def recipe_by_name(name):
 
     Returns:
         A `Recipe` subclass.
+
+    Examples:
+        >>> kgen.recipes.recipe_by_name("VAEFashionMNIST").preset
+        'vae_fashion_mnist'
+        >>> metadata = kgen.presets.read_metadata(kgen.presets.resolve("dqn_cartpole"))
+        >>> kgen.recipes.recipe_by_name(metadata["recipe"]["name"]).family   # the recipe that trained a preset
+        'dqn'
     """
     for recipe in RECIPES.values():
         if recipe.__name__ == name:
@@ -105,6 +116,7 @@ __all__ = [
     "ImageSource",
     "ModelBasedCartPole",
     "ModelBasedPendulum",
+    "PixelCNNFashionMNIST",
     "RECIPES",
     "ReinforceCartPole",
     "Recipe",

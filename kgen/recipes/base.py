@@ -79,6 +79,13 @@ class Recipe:
         family: str, the `kgen train FAMILY` it is trained by.
         summary: str, one line for the preset table.
         headline_metrics: tuple of str, the scores the preset table shows.
+
+    Examples:
+        >>> recipe = kgen.recipes.DQNCartPole(env_steps=1000)      # frozen: change fields by making a new one
+        >>> isinstance(recipe, kgen.recipes.Recipe), recipe.preset, recipe.family
+        (True, 'dqn_cartpole', 'dqn')
+        >>> recipe.hyperparameters()["env_steps"], recipe.headline_metrics
+        (1000, ('eval_mean_return', 'eval_std_return'))
     """
 
     preset: ClassVar[str]

@@ -15,7 +15,15 @@ from kgen.recipes.training import fit_epochs, steps_per_epoch
 @dataclasses.dataclass(frozen=True)
 class FashionMNISTClassifier(ImageRecipe):
     """`kgen.models.Classifier` on the 60,000 Fashion-MNIST training images, scored on the 10,000 test images
-    (or on your own labelled images: one subfolder per class)."""
+    (or on your own labelled images: one subfolder per class).
+
+    Examples:
+        >>> recipe = kgen.recipes.FashionMNISTClassifier(epochs=3)
+        >>> recipe.preset, recipe.epochs, recipe.learning_rate
+        ('fashion_mnist_classifier', 3, 0.001)
+        >>> recipe.command("my_classifier", data="my_photos/")      # on your own labelled images
+        'kgen train classifier --epochs 3 --data my_photos/ --out my_classifier'
+    """
 
     preset = "fashion_mnist_classifier"
     model_class = "Classifier"

@@ -27,6 +27,13 @@ class ImageSource:
         features: str or None, a classifier preset trained on the same kind of images (e.g.
             by `kgen train classifier --data PATH`) whose features give the FD and classifier
             score of the samples; without one those scores are not computed.
+
+    Examples:
+        >>> source = kgen.recipes.ImageSource("my_shoes/", image_size=32, channels=3)
+        >>> source.image_size, source.features
+        (32, None)
+        >>> recipe = kgen.recipes.VAEFashionMNIST(epochs=20)
+        >>> model, scores = recipe.train("my_vae", source=source)   # doctest: +SKIP
     """
 
     path: str
@@ -55,6 +62,13 @@ class ImageData:
             data (`fashion_mnist_classifier` for Fashion-MNIST; None: no sample-quality scores).
         source: dict or None, for your own images: where they were read, their sha256, sizes
             and classes (what the card's Data section records); None for Fashion-MNIST.
+
+    Examples:
+        >>> x = np.random.default_rng(0).random((8, 28, 28, 1), dtype="float32")
+        >>> data = kgen.recipes.ImageData(x, y_train=np.arange(8) % 2, features=None)
+        >>> classifier = kgen.recipes.FashionMNISTClassifier().build(data)   # sized from the data
+        >>> classifier.num_classes, classifier.image_shape
+        (2, (28, 28, 1))
     """
 
     x_train: np.ndarray

@@ -34,6 +34,18 @@ class DCGANFashionMNIST(ImageRecipe):
     on the cluster id as a conditional GAN's are on classes, and the cluster frequencies
     become the GAN's `class_prior`, from which `generate` draws the ids. No class labels
     are used. `clusters=None` trains the plain unconditional GAN.
+
+    Examples:
+        >>> recipe = kgen.recipes.DCGANFashionMNIST(epochs=5, clusters=None)   # the plain unconditional GAN
+        >>> recipe.preset, recipe.epochs, recipe.loss
+        ('dcgan_fashion_mnist', 5, 'non_saturating')
+        >>> recipe.command("my_dcgan")                  # the same run from the command line
+        'kgen train dcgan --epochs 5 --clusters none --out my_dcgan'
+
+    Reference:
+        Radford, Metz and Chintala, "Unsupervised Representation Learning with Deep Convolutional
+        Generative Adversarial Networks", ICLR 2016; Liu et al., "Diverse Image Generation via
+        Self-Conditioned GANs", CVPR 2020.
     """
 
     preset = "dcgan_fashion_mnist"
@@ -177,7 +189,17 @@ class DCGANFashionMNIST(ImageRecipe):
 
 @dataclasses.dataclass(frozen=True)
 class CDCGANFashionMNIST(DCGANFashionMNIST):
-    """The class-conditional DCGAN: `generate(n, labels=k)` draws class k."""
+    """The class-conditional DCGAN: `generate(n, labels=k)` draws class k.
+
+    Examples:
+        >>> recipe = kgen.recipes.CDCGANFashionMNIST()
+        >>> recipe.preset, recipe.clusters, recipe.ema      # conditioned on the labels, not on clusters
+        ('cdcgan_fashion_mnist', None, 0.999)
+
+    Reference:
+        Mirza and Osindero, "Conditional Generative Adversarial Nets", arXiv:1411.1784, 2014;
+        Miyato and Koyama, "cGANs with Projection Discriminator", ICLR 2018.
+    """
 
     preset = "cdcgan_fashion_mnist"
     family = "cdcgan"

@@ -23,6 +23,13 @@ class ImageRecipe(Recipe):
     `from_preset` starts from a preset's weights instead of a fresh network: the
     architecture is the preset's (the data must have its image shape), and every
     learning rate is `FINE_TUNING_SCALE` times the recipe's.
+
+    Examples:
+        >>> [recipe.__name__ for recipe in kgen.recipes.ImageRecipe.__subclasses__()]
+        ['FashionMNISTClassifier', 'DCGANFashionMNIST', 'PixelCNNFashionMNIST', 'VAEFashionMNIST']
+        >>> recipe = kgen.recipes.VAEFashionMNIST(from_preset="vae_fashion_mnist", epochs=2)   # fine-tune
+        >>> recipe.command("my_vae", data="my_shoes/")
+        'kgen train vae --from-preset vae_fashion_mnist --epochs 2 --data my_shoes/ --out my_vae'
     """
 
     from_preset: str = hyperparameter(

@@ -26,7 +26,16 @@ COMPLETIONS = 8
 
 @dataclasses.dataclass(frozen=True)
 class PixelCNNFashionMNIST(ImageRecipe):
-    """`kgen.models.PixelCNN` with a Bernoulli likelihood on dynamically binarized Fashion-MNIST."""
+    """`kgen.models.PixelCNN` with a Bernoulli likelihood on dynamically binarized Fashion-MNIST.
+
+    Examples:
+        >>> recipe = kgen.recipes.PixelCNNFashionMNIST(filters=48, epochs=7)
+        >>> recipe.command("runs/pixelcnn48")
+        'kgen train pixelcnn --epochs 7 --filters 48 --out runs/pixelcnn48'
+
+    Reference:
+        van den Oord et al., "Conditional Image Generation with PixelCNN Decoders", NeurIPS 2016.
+    """
 
     preset = "pixelcnn_fashion_mnist"
     model_class = "PixelCNN"

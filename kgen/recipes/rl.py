@@ -157,7 +157,16 @@ class DQNRecipe(AgentRecipe):
 
 @dataclasses.dataclass(frozen=True)
 class DQNCartPole(DQNRecipe):
-    """`dqn_cartpole`: `kgen.rl.DQNAgent`'s defaults, which are this recipe, for 50,000 steps."""
+    """`dqn_cartpole`: `kgen.rl.DQNAgent`'s defaults, which are this recipe, for 50,000 steps.
+
+    Examples:
+        >>> recipe = kgen.recipes.DQNCartPole(env_steps=1000)
+        >>> recipe.command("my_dqn")
+        'kgen train dqn --env CartPole-v1 --env-steps 1000 --out my_dqn'
+        >>> agent = recipe.build(None)                  # the untrained agent; recipe.train("my_dqn") trains it
+        >>> type(agent).__name__, agent.hidden_units
+        ('DQNAgent', (256, 256))
+    """
 
     preset = "dqn_cartpole"
     env_id = "CartPole-v1"
@@ -168,7 +177,13 @@ class DQNCartPole(DQNRecipe):
 
 @dataclasses.dataclass(frozen=True)
 class DQNAcrobot(DQNRecipe):
-    """`dqn_acrobot`: rl-zoo's Acrobot settings, 100,000 steps."""
+    """`dqn_acrobot`: rl-zoo's Acrobot settings, 100,000 steps.
+
+    Examples:
+        >>> recipe = kgen.recipes.DQNAcrobot()
+        >>> recipe.env_id, recipe.env_steps, recipe.train_freq, recipe.target_update_interval
+        ('Acrobot-v1', 100000, 4, 250)
+    """
 
     preset = "dqn_acrobot"
     env_id = "Acrobot-v1"
@@ -188,7 +203,17 @@ class DQNAcrobot(DQNRecipe):
 
 @dataclasses.dataclass(frozen=True)
 class ReinforceCartPole(AgentRecipe):
-    """`reinforce_cartpole`: REINFORCE with a learned value baseline, 200,000 steps."""
+    """`reinforce_cartpole`: REINFORCE with a learned value baseline, 200,000 steps.
+
+    Examples:
+        >>> recipe = kgen.recipes.ReinforceCartPole(baseline="mean")   # the batch mean instead of V(s)
+        >>> recipe.command("my_reinforce")
+        'kgen train reinforce --env CartPole-v1 --baseline mean --out my_reinforce'
+
+    Reference:
+        Williams, "Simple statistical gradient-following algorithms for connectionist
+        reinforcement learning", Machine Learning 1992.
+    """
 
     preset = "reinforce_cartpole"
     family = "reinforce"
@@ -257,7 +282,17 @@ class ModelBasedRecipe(AgentRecipe):
 
 @dataclasses.dataclass(frozen=True)
 class ModelBasedCartPole(ModelBasedRecipe):
-    """`mbrl_cartpole`: the agent's defaults, 5,000 env steps, learnt termination."""
+    """`mbrl_cartpole`: the agent's defaults, 5,000 env steps, learnt termination.
+
+    Examples:
+        >>> recipe = kgen.recipes.ModelBasedCartPole(termination="known")   # CartPole's own rule
+        >>> recipe.env_steps, recipe.horizon, recipe.termination
+        (5000, 15, 'known')
+
+    Reference:
+        Chua, Calandra, McAllister and Levine, "Deep Reinforcement Learning in a Handful of
+        Trials using Probabilistic Dynamics Models" (PETS), NeurIPS 2018.
+    """
 
     preset = "mbrl_cartpole"
     env_id = "CartPole-v1"
@@ -268,7 +303,17 @@ class ModelBasedCartPole(ModelBasedRecipe):
 class ModelBasedPendulum(ModelBasedRecipe):
     """`mbrl_pendulum`: Box actions (Gaussian CEM), 3,000 env steps. No value network: Pendulum's
     reward is dense, so the 15-step horizon sees enough of it. The first five episodes are random
-    (1,000 steps, from every starting angle), and each model fit takes 1,000 gradient steps."""
+    (1,000 steps, from every starting angle), and each model fit takes 1,000 gradient steps.
+
+    Examples:
+        >>> recipe = kgen.recipes.ModelBasedPendulum()
+        >>> recipe.env_id, recipe.env_steps, recipe.learning_starts, recipe.value_units
+        ('Pendulum-v1', 3000, 1000, None)
+
+    Reference:
+        Chua, Calandra, McAllister and Levine, "Deep Reinforcement Learning in a Handful of
+        Trials using Probabilistic Dynamics Models" (PETS), NeurIPS 2018.
+    """
 
     preset = "mbrl_pendulum"
     env_id = "Pendulum-v1"

@@ -22,7 +22,20 @@ SAMPLES = 10_000
 
 @dataclasses.dataclass(frozen=True)
 class VAEFashionMNIST(ImageRecipe):
-    """`kgen.models.VAE` with kgen's conv encoder and decoder and a Bernoulli likelihood."""
+    """`kgen.models.VAE` with kgen's conv encoder and decoder and a Bernoulli likelihood.
+
+    Examples:
+        >>> recipe = kgen.recipes.VAEFashionMNIST(latent_dim=4, epochs=10)
+        >>> recipe.hyperparameters()["latent_dim"], recipe.num_samples    # IWAE samples when scoring
+        (4, 1000)
+        >>> data = kgen.recipes.ImageData(np.zeros((8, 32, 32, 3), "float32"), features=None)
+        >>> recipe.build(data).image_shape               # the network is sized for the data
+        (32, 32, 3)
+
+    Reference:
+        Kingma and Welling, "Auto-Encoding Variational Bayes", ICLR 2014; Burda, Grosse and
+        Salakhutdinov, "Importance Weighted Autoencoders", ICLR 2016.
+    """
 
     preset = "vae_fashion_mnist"
     model_class = "VAE"

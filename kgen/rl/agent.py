@@ -5,8 +5,10 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from kgen.core.errors import KgenTypeError, KgenValueError
+from kgen.core.exporter import ServingFunction
 from kgen.core.validation import check_finite, check_int, fail
 from kgen.presets.model import KgenModel
 from kgen.rl.envs import EnvDriver, check_spaces, env_id, make_env, step_argument
@@ -170,6 +172,24 @@ class Agent(KgenModel):
         if self.discrete:
             return actions
         return np.clip(actions, self.action_space.low, self.action_space.high)
+
+    def serving_functions(self):
+        """What `export` writes: "act", a batch of observations (n, *observation_shape) -> the
+        greedy "actions", as `predict_action(observations)` (and the network's outputs they are
+        the argmax of, where there are some).
+
+        Returns:
+            list of `kgen.presets.ServingFunction`.
+        """
+        observations = tf.TensorSpec((None, *self.observation_shape), tf.float32, name="observations")
+        kind = f"int32 in [0, {self.action_size})" if self.discrete else f"float32 ({self.action_size},) per row"
+        return [ServingFunction("act", self._serve_actions, (observations,),
+                                f"observations -> the deterministic action of each ({kind})",
+                                notes={"env": self.env_id})]
+
+    def _serve_actions(self, observations):
+        """A dict of "actions" (and what they come from) for an observation tensor; what "act" exports."""
+        raise NotImplementedError
 
     def fit(self, env_steps=None, callbacks=None, verbose="auto", log_interval=1000, return_window=10, **kwargs):
         """Train for `env_steps` environment steps; returns a Keras `History`.

@@ -44,15 +44,26 @@ class DQNAgent(Agent):
         huber_delta: float, where the Huber loss turns linear (default 1.0).
         seed: optional int; seeds the environment, exploration and replay sampling.
 
-    Example:
-        >>> agent = kgen.rl.DQNAgent("CartPole-v1", seed=0)
-        >>> agent.compile()
-        >>> history = agent.fit(env_steps=50_000)
-        >>> kgen.rl.evaluate_policy(agent, "CartPole-v1", episodes=20)
+    Examples:
+        >>> agent = kgen.rl.DQNAgent.from_preset("dqn_cartpole")
+        >>> int(agent.predict_action(np.zeros(4))) in (0, 1), agent.predict_action(np.zeros((3, 4))).shape
+        (True, (3,))
+        >>> mean, std = kgen.rl.evaluate_policy(agent, "CartPole-v1", episodes=2, seed=0)
+        >>> mean >= 475                               # CartPole-v1 counts as solved at 475
+        True
 
-    Reference: Mnih et al., "Human-level control through deep reinforcement
-    learning", Nature 2015; van Hasselt et al., "Deep Reinforcement Learning with
-    Double Q-learning", AAAI 2016.
+        A new agent, trained briefly (the preset's recipe runs 50,000 steps):
+
+        >>> agent = kgen.rl.DQNAgent("CartPole-v1", hidden_units=(16,), learning_starts=64, train_freq=64,
+        ...                          gradient_steps=4, batch_size=32, seed=0)
+        >>> agent.compile()
+        >>> history = agent.fit(env_steps=256, verbose=0)
+        >>> history.history["env_steps"][-1], "episode_return" in history.history
+        (256.0, True)
+
+    Reference:
+        Mnih et al., "Human-level control through deep reinforcement learning", Nature 2015;
+        van Hasselt, Guez and Silver, "Deep Reinforcement Learning with Double Q-learning", AAAI 2016.
     """
 
     default_learning_rate = 1e-3
@@ -225,6 +236,10 @@ class DQNAgent(Agent):
         batch, single = self._check_observations(observations)
         q = self._forward(self.q_network)(batch)
         return q[0] if single else q
+
+    def _serve_actions(self, observations):
+        q = self.q_network(observations, training=False)
+        return {"actions": tf.argmax(q, axis=-1, output_type=tf.int32), "q_values": q}
 
     def _act_stochastic(self, observations):
         actions = self._act_deterministic(observations)

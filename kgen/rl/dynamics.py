@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from kgen.core import seeds
 from kgen.core.errors import KgenTypeError
+from kgen.core.exporter import ServingFunction
 from kgen.core.serialization import serializable
 from kgen.core.validation import check_finite, check_int, check_mask, check_number, fail
 from kgen.presets.model import KgenModel
@@ -110,11 +111,21 @@ class DynamicsEnsemble(KgenModel):
             (it is not saved with the model: pass it again after loading).
         seed: optional int; seeds the initial weights, bootstraps and sampling.
 
-    Example:
-        >>> ensemble = kgen.rl.DynamicsEnsemble(4, 2, seed=0)
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> obs, actions = rng.normal(size=(64, 3)), rng.integers(0, 2, 64)   # a made-up 1-D walk
+        >>> transitions = {"observations": obs, "actions": actions, "rewards": obs[:, 0],
+        ...                "next_observations": obs + 0.1 * (2 * actions[:, None] - 1), "terminated": np.zeros(64)}
+        >>> ensemble = kgen.rl.DynamicsEnsemble(3, 2, ensemble_size=2, hidden_units=(16,), seed=0)
         >>> ensemble.compile()
-        >>> ensemble.fit(transitions, epochs=20)           # dict: observations, actions, rewards, ...
-        >>> next_obs, rewards, terminated = ensemble.predict(obs, actions, seed=0)
+        >>> history = ensemble.fit(transitions, epochs=2, batch_size=32, validation_fraction=0.0)
+        >>> next_obs, rewards, terminated = ensemble.predict(obs[:5], actions[:5], seed=0)
+        >>> next_obs.shape, rewards.shape, terminated.dtype
+        ((5, 3), (5,), dtype('bool'))
+
+    Reference:
+        Chua, Calandra, McAllister and Levine, "Deep Reinforcement Learning in a Handful of
+        Trials using Probabilistic Dynamics Models" (PETS), NeurIPS 2018.
     """
 
     def __init__(self, observation_size, action_size, discrete=True, ensemble_size=5, hidden_units=(200, 200, 200),
@@ -318,10 +329,12 @@ class DynamicsEnsemble(KgenModel):
 
     # ----------------------------------------------------------------- prediction
 
-    def step(self, observations, actions, members, seed, deterministic=False):
+    def step(self, observations, actions, members, seed, deterministic=False, noise=None):
         """One model step on tensors (for planners' compiled code): each row from member `members[i]`,
         or, with `members=None`, rows in E equal consecutive groups, group e from member e (each
-        member then computes only its own rows: E times less work).
+        member then computes only its own rows: E times less work). The sampled state change
+        is the member's mean plus its standard deviation times standard normals drawn from
+        `seed`, or given as `noise` (n, d) (a graph that takes its randomness as an input).
 
         Returns:
             (next_observations (n, d), rewards (n,), the probability of termination (n,)): the
@@ -338,7 +351,7 @@ class DynamicsEnsemble(KgenModel):
             rows = tf.stack([tf.cast(members, tf.int32), tf.range(tf.shape(members)[0])], axis=1)
             mean, log_var, reward = tf.gather_nd(mean, rows), tf.gather_nd(log_var, rows), tf.gather_nd(reward, rows)
         if not deterministic:
-            mean = mean + tf.exp(0.5 * log_var) * seeds.normal(tf.shape(mean), seed)
+            mean = mean + tf.exp(0.5 * log_var) * (seeds.normal(tf.shape(mean), seed) if noise is None else noise)
         next_observations = tf.cast(observations, tf.float32) + mean * self.delta_std + self.delta_mean
         rewards = reward * self.reward_std + self.reward_mean
         if self.termination_fn is None:
@@ -351,6 +364,31 @@ class DynamicsEnsemble(KgenModel):
             termination = tf.reshape(tf.cast(self.termination_fn(observations, actions, next_observations), tf.float32),
                                      [-1])
         return next_observations, rewards, termination
+
+    def serving_functions(self):
+        """What `export` writes: "dynamics", observations (n, d), actions ((n,) int32 or (n, k)
+        float32) and the member to ask for each row, int32 (n,) in [0, ensemble_size) ->
+        that member's mean "next_observations" (n, d), "rewards" (n,) and probability of
+        "termination" (n,): `step(..., deterministic=True)`, `predict(..., members=, deterministic=True)`.
+
+        Returns:
+            list of one `kgen.presets.ServingFunction`.
+        """
+        def dynamics(observations, actions, members):
+            next_observations, rewards, termination = self.step(observations, actions, members, None,
+                                                                deterministic=True)
+            return {"next_observations": next_observations, "rewards": rewards, "termination": termination}
+
+        actions = (tf.TensorSpec((None,), tf.int32, name="actions") if self.discrete
+                   else tf.TensorSpec((None, self.action_size), tf.float32, name="actions"))
+        signature = (tf.TensorSpec((None, self.observation_size), tf.float32, name="observations"), actions,
+                     tf.TensorSpec((None,), tf.int32, name="members"))
+        return [ServingFunction("dynamics", dynamics, signature,
+                                "observations, actions and a member per row -> that member's mean next "
+                                "observation, reward and probability of termination",
+                                notes={"ensemble_size": self.ensemble_size,
+                                       "termination": "learnt head" if self.termination_fn is None
+                                       else "known rule (0 or 1)"})]
 
     def predict(self, observations, actions, seed=None, members=None, deterministic=False):
         """Next states, rewards and termination for a batch, as numpy.

@@ -25,6 +25,14 @@ def make_env(env, render_mode=None):
     Raises:
         KgenValueError: gymnasium does not know the id.
         KgenTypeError: `env` is neither an id nor an environment.
+
+    Examples:
+        >>> env = kgen.rl.make_env("CartPole-v1")
+        >>> env.observation_space.shape, env.action_space
+        ((4,), Discrete(2))
+        >>> kgen.rl.make_env("Cartpole-v1")
+        Traceback (most recent call last):
+        kgen.core.errors.KgenValueError: env must be an environment id gymnasium knows (did you mean CartPole-v0, CartPole-v1?); ...
     """
     gym = require("gymnasium", "Reinforcement learning", extra="rl")
     if render_mode == "rgb_array":

@@ -102,8 +102,13 @@ def evaluate_policy(agent, env_or_id, episodes=10, seed=0, deterministic=True, m
     Returns:
         (mean, std) as floats.
 
-    Example:
-        >>> mean, std = kgen.rl.evaluate_policy(agent, "CartPole-v1", episodes=100)
+    Examples:
+        >>> agent = kgen.rl.DQNAgent.from_preset("dqn_acrobot")
+        >>> mean, std = kgen.rl.evaluate_policy(agent, "Acrobot-v1", episodes=2, seed=0)
+        >>> -500 < mean < -60                   # -1 a step; an episode that never swings up gives -500
+        True
+        >>> kgen.rl.evaluate_policy(agent, "Acrobot-v1", episodes=2, max_steps=10)   # capped
+        (-10.0, 0.0)
     """
     returns = run_episodes(agent, env_or_id, episodes, seed, deterministic, max_steps)
     return float(np.mean(returns)), float(np.std(returns))
@@ -153,6 +158,12 @@ def record_episode(agent, env_id, path, seed=0, deterministic=True, every=2, sca
 
     Returns:
         (episode return, number of steps).
+
+    Examples:
+        >>> agent = kgen.rl.DQNAgent.from_preset("dqn_acrobot")
+        >>> episode_return, steps = kgen.rl.record_episode(agent, "Acrobot-v1", "acrobot.gif", seed=0)
+        >>> steps < 500, episode_return == 1 - steps      # swung up before the limit; -1 a step, 0 at the end
+        (True, True)
     """
     from PIL import Image
 

@@ -5,11 +5,14 @@ per state, shape (S,)) or stochastic (a distribution over actions per state, sha
 (S, A)); V^pi(s) = E[sum_t gamma^t r_t | s_0 = s, pi]; Q^pi(s, a) the same after
 taking a first; pi* = argmax_pi E[sum_t gamma^t r_t | pi].
 
-Example:
+Examples:
     >>> from kgen.rl import mdp
     >>> world = mdp.GridWorld(["S..", ".#.", "..G"], slip=0.1)
     >>> values, policy = mdp.value_iteration(world.mdp)
-    >>> world.render_policy(policy)
+    >>> print(world.render_policy(policy))
+    >>v
+    v#v
+    >>G
 
 Reference: Sutton & Barto, Reinforcement Learning: An Introduction (2nd ed.), ch. 3-4.
 """
@@ -38,6 +41,23 @@ class MDP:
     Raises:
         KgenValueError: shapes that disagree, negative probabilities, rows that do
             not sum to 1, gamma outside [0, 1].
+
+    Examples:
+        Two states, each with an action that stays (0) and one that moves to state 1 (1);
+        staying in state 1 pays 1:
+
+        >>> P = np.zeros((2, 2, 2))
+        >>> P[:, 0, [0, 1]] = np.eye(2)          # action 0 stays
+        >>> P[:, 1, 1] = 1.0                     # action 1 goes to state 1
+        >>> R = np.array([[0.0, 0.0], [1.0, 0.0]])
+        >>> mdp = kgen.rl.MDP(P, R, gamma=0.5)
+        >>> mdp
+        MDP(num_states=2, num_actions=2, gamma=0.5)
+        >>> kgen.rl.mdp.value_iteration(mdp)      # V* = (gamma / (1 - gamma), 1 / (1 - gamma)) = (1, 2)
+        (array([1., 2.]), array([1, 0]))
+
+    Reference:
+        Sutton and Barto, "Reinforcement Learning: An Introduction", 2nd ed., MIT Press 2018, ch. 3-4.
     """
 
     def __init__(self, transitions, rewards, gamma=0.99, terminal=None, initial=None):
@@ -214,9 +234,14 @@ def estimate_mdp(transitions, num_states, num_actions, gamma=0.99, prior=1.0, un
     Returns:
         The estimated `MDP`; its `counts` attribute holds N(s, a) (S, A).
 
-    Example:
-        >>> path = mdp.rollout(world.mdp, np.full((S, 4), 0.25), steps=500, seed=0)
+    Examples:
+        >>> from kgen.rl import mdp
+        >>> world = mdp.GridWorld(["S..", ".#.", "..G"])
+        >>> S = world.mdp.num_states
+        >>> path = mdp.rollout(world.mdp, np.full((S, 4), 0.25), steps=500, seed=0)   # a random walk to G
         >>> model = mdp.estimate_mdp(path, S, 4, gamma=0.95)
+        >>> int(model.counts.sum()) == len(path["actions"])   # every transition counted once
+        True
         >>> values, policy = mdp.value_iteration(model)      # plan in the learnt model
 
     Reference: Sutton & Barto, Reinforcement Learning: An Introduction (2nd ed.), sec. 8.1-8.2
@@ -316,6 +341,20 @@ class GridWorld:
 
     Attributes:
         mdp: the MDP; cells: list of (row, col) per state; shape: (rows, cols).
+
+    Examples:
+        >>> world = kgen.rl.GridWorld(["S..", ".#.", "..G"], slip=0.1)
+        >>> world.mdp, world.shape
+        (MDP(num_states=8, num_actions=4, gamma=0.99), (3, 3))
+        >>> values, policy = kgen.rl.mdp.value_iteration(world.mdp)
+        >>> print(world.render_policy(policy))
+        >>v
+        v#v
+        >>G
+        >>> world.to_grid(values).round(2)        # V* laid out on the grid (the wall is nan)
+        array([[0.79, 0.84, 0.9 ],
+               [0.84,  nan, 0.95],
+               [0.9 , 0.95, 0.  ]])
     """
 
     ACTIONS = ("up", "right", "down", "left")

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgen.core.exporter import ServingFunction
 from kgen.core.serialization import serializable
 from kgen.core.validation import check_choice, check_int, check_number, fail
 from kgen.rl.agent import Agent, mlp, probe_observations
@@ -68,13 +69,26 @@ class ModelBasedAgent(Agent):
         buffer_size: int, transitions kept (default 100,000).
         seed: optional int.
 
-    Example:
-        >>> agent = kgen.rl.ModelBasedAgent("CartPole-v1", seed=0)
-        >>> agent.compile()
-        >>> agent.fit(env_steps=5_000)
+    Examples:
+        >>> agent = kgen.rl.ModelBasedAgent.from_preset("mbrl_cartpole")
+        >>> agent.planner.method, agent.planner.horizon, agent.planner.population   # what predict_action runs
+        ('cem', 15, 200)
 
-    Reference: Chua et al., "Deep Reinforcement Learning in a Handful of Trials using
-    Probabilistic Dynamics Models" (PETS), NeurIPS 2018.
+        A tiny agent (the `mbrl_cartpole` recipe runs 5,000 steps with the defaults):
+
+        >>> agent = kgen.rl.ModelBasedAgent("CartPole-v1", horizon=2, population=4, elites=2, iterations=1,
+        ...                                 ensemble_size=1, hidden_units=(8,), value_units=None,
+        ...                                 learning_starts=20, train_freq=20, model_steps=1, seed=0)
+        >>> agent.compile()
+        >>> history = agent.fit(env_steps=20, verbose=0)    # 20 random steps, then the first model fit
+        >>> history.history["env_steps"][-1], "model_loss" in history.history
+        (20.0, True)
+
+        Each later step is a search in the model (compiled with XLA on the first call, some seconds).
+
+    Reference:
+        Chua, Calandra, McAllister and Levine, "Deep Reinforcement Learning in a Handful of
+        Trials using Probabilistic Dynamics Models" (PETS), NeurIPS 2018.
     """
 
     discrete_only = False
@@ -252,6 +266,52 @@ class ModelBasedAgent(Agent):
     def _extra_logs(self):
         plan_ms = 1000 * self._plan_seconds / self._plans if self._plans else float("nan")  # over the run so far
         return {**self._model_logs, "plan_ms": plan_ms}
+
+    def serving_functions(self):
+        """What `export` writes: the planner as one graph, twice, and the learnt model.
+
+        - "act": observations (B, d) and a seed pair, int32 (2,) -> "actions", the first action
+          of each plan: `planner.first_actions(observations, seed)`, the search `plan` runs (which
+          compiles it with XLA, whose Philox kernels draw other numbers for a seed). It draws with
+          TensorFlow's stateless Philox generator, which TFLite's builtin operators and tf2onnx
+          lack, so it is exported as a SavedModel only (the manifest's "failed" says why for the
+          other formats).
+        - "act_with_noise": the same search with its random numbers as inputs, "action_noise"
+          and "model_noise" of `planner.noise_shapes(B)` (uniforms in (0, 1) for discrete
+          actions or standard normals for Box ones, and standard normals): every format runs
+          it, and `planner.search_noise(seed, B)` makes the inputs that reproduce "act".
+        - "dynamics": the ensemble's `serving_functions` (one member's mean step per row).
+
+        Returns:
+            list of three `kgen.presets.ServingFunction`.
+        """
+        d = self.observation_shape[0]
+        observations = tf.TensorSpec((None, d), tf.float32, name="observations")
+        action_shape, model_shape = self.planner.noise_shapes()
+        action_noise = tf.TensorSpec(action_shape, tf.float32, name="action_noise")
+        model_noise = tf.TensorSpec(model_shape, tf.float32, name="model_noise")
+        planner = self.planner
+        kind = "uniforms in (0, 1)" if self.discrete else "standard normals"
+        notes = {"env": self.env_id, "method": planner.method, "horizon": planner.horizon,
+                 "population": planner.population, "elites": planner.elites, "iterations": planner.iterations,
+                 "ensemble_size": planner.ensemble_size,
+                 "action_noise": f"{kind}, shape (iterations, B, population, horizon, "
+                                 f"{'num_actions' if self.discrete else 'action_size'})",
+                 "model_noise": "standard normals, shape (iterations, horizon, ensemble_size * B * population, "
+                                "observation_size)"}
+        return [
+            ServingFunction("act", lambda observations, seed: {"actions": planner.first_actions(observations, seed)},
+                            (observations, tf.TensorSpec((2,), tf.int32, name="seed")),
+                            f"observations and a seed pair -> the first action of the {planner.method} plan "
+                            "(Planner.first_actions)", notes=notes, optional=True),
+            ServingFunction("act_with_noise",
+                            lambda observations, action_noise, model_noise: {
+                                "actions": planner.first_actions(observations, noise=(action_noise, model_noise))},
+                            (observations, action_noise, model_noise),
+                            f"observations and the search's random numbers -> the first action of the "
+                            f"{planner.method} plan", notes=notes),
+            *self.ensemble.serving_functions(),
+        ]
 
     def preset_probe(self):
         """The ensemble's mean next states at four fixed observations (action 0, member 0)."""

@@ -62,9 +62,22 @@ class Planner:
             per-step operations; `python benchmarks/rl.py --plan-cost` compares). `step`
             must then be XLA-compatible.
 
-    Example:
-        >>> planner = Planner(ensemble.step, 4, num_actions=2, horizon=20, population=300, grouped=True)
-        >>> action = planner.plan(observation, seed=0)
+    Examples:
+        In a `ModelBasedAgent`, `step` is its `DynamicsEnsemble`'s; here a known model of a
+        1-D walk (action 0 steps left, 1 right) whose reward is minus the distance to 0:
+
+        >>> def step(states, actions, members, seed):
+        ...     moved = states + 2.0 * tf.cast(actions, tf.float32)[:, None] - 1.0
+        ...     return moved, -tf.abs(moved[:, 0]), tf.zeros(tf.shape(states)[:1])
+        >>> planner = kgen.rl.Planner(step, 1, num_actions=2, horizon=3, population=16, elites=4,
+        ...                           iterations=2, ensemble_size=1, jit_compile=False)
+        >>> planner.plan(np.array([[3.0], [-3.0]]), seed=0)     # walk towards 0
+        array([0, 1], dtype=int32)
+
+    Reference:
+        Rubinstein, "The Cross-Entropy Method for Combinatorial and Continuous Optimization",
+        Methodology and Computing in Applied Probability 1999; Chua et al., "Deep Reinforcement
+        Learning in a Handful of Trials using Probabilistic Dynamics Models" (PETS), NeurIPS 2018.
     """
 
     def __init__(self, step, observation_size, num_actions=None, low=None, high=None, method="cem", horizon=15,
@@ -102,8 +115,10 @@ class Planner:
 
     # ----------------------------------------------------------------- the compiled search
 
-    def _returns(self, observations, actions, seed):
-        """Mean over ensemble members of each candidate's masked return, (B, P); actions (B, P, H, ...)."""
+    def _returns(self, observations, actions, seed=None, noise=None):
+        """Mean over ensemble members of each candidate's masked return, (B, P); actions (B, P, H, ...).
+        The model steps draw from `seed`, or take `noise` (H, E * B * P, d), each step's standard
+        normals, as `step(..., noise=)`."""
         E = self.ensemble_size
         B, P = tf.shape(observations)[0], self.population
         rows = E * B * P
@@ -115,10 +130,14 @@ class Planner:
         per_particle = tf.reshape(tf.tile(actions[None], [E] + [1] * actions.shape.rank),
                                   [rows, self.horizon, *action_shape])
         by_step = tf.transpose(per_particle, [1, 0] + list(range(2, per_particle.shape.rank)))  # (H, rows, ...)
-        step_seeds = tf.random.experimental.stateless_split(seed, num=self.horizon, alg=seeds.ALGORITHM)
+        if noise is None:
+            step_seeds = tf.random.experimental.stateless_split(seed, num=self.horizon, alg=seeds.ALGORITHM)
 
         def one_step(t, states, alive, total):
-            states, rewards, terminated = self.step(states, by_step[t], members, step_seeds[t])
+            if noise is None:
+                states, rewards, terminated = self.step(states, by_step[t], members, step_seeds[t])
+            else:
+                states, rewards, terminated = self.step(states, by_step[t], members, None, noise=noise[t])
             total += alive * self.discount ** tf.cast(t, tf.float32) * tf.cast(rewards, tf.float32)
             alive *= 1.0 - tf.cast(terminated, tf.float32)  # the probability of still running
             return t + 1, states, alive, total
@@ -132,17 +151,22 @@ class Planner:
                                                                    tf.float32)
         return tf.reduce_mean(tf.reshape(total, [E, B, P]), axis=0)
 
-    def _sample(self, distribution, seed):
-        """P candidate sequences per observation from its distribution: (B, P, H) or (B, P, H, k)."""
-        P, H = self.population, self.horizon
+    def _action_draws(self, batch, seed):
+        """The random numbers one round samples its candidates from, (B, P, H, A) uniforms in
+        (0, 1) for the Gumbel-max trick (discrete) or (B, P, H, k) standard normals (Box)."""
+        if self.discrete:
+            return seeds.uniform([batch, self.population, self.horizon, self.num_actions], seed, 1e-9, 1.0)
+        return seeds.normal([batch, self.population, self.horizon, len(self.low)], seed)
+
+    def _sample(self, distribution, draws):
+        """P candidate sequences per observation from its distribution and `_action_draws`: (B, P, H)
+        or (B, P, H, k)."""
         if self.discrete:
             probabilities = distribution[0]  # (B, H, A)
-            shape = [tf.shape(probabilities)[0], P, H, self.num_actions]
-            gumbel = -tf.math.log(-tf.math.log(seeds.uniform(shape, seed, 1e-9, 1.0)))
+            gumbel = -tf.math.log(-tf.math.log(draws))
             return tf.argmax(tf.math.log(probabilities)[:, None] + gumbel, axis=-1, output_type=tf.int32)
         mean, std = distribution  # (B, H, k) each
-        noise = seeds.normal([tf.shape(mean)[0], P, H, len(self.low)], seed)
-        return tf.clip_by_value(mean[:, None] + std[:, None] * noise, self.low, self.high)
+        return tf.clip_by_value(mean[:, None] + std[:, None] * draws, self.low, self.high)
 
     def _refit(self, distribution, elite_actions):
         """The distribution moved toward the elites (B, elites, H, ...)."""
@@ -154,15 +178,22 @@ class Planner:
         elite_mean, elite_var = tf.nn.moments(elite_actions, axes=[1])
         return keep * mean + (1 - keep) * elite_mean, keep * std + (1 - keep) * tf.sqrt(elite_var + 1e-12)
 
-    def _search(self, observations, initial, seed):
+    def _search(self, observations, initial, seed=None, noise=None):
         """(first actions (B, ...), plans (B, H, ...)) for a batch of observations (B, d); `initial` is
-        the starting distribution of each (leading axis B)."""
+        the starting distribution of each (leading axis B). The random numbers come from `seed`,
+        or are `noise` = (action draws, model draws) as `search_noise` makes them."""
         distribution = initial
-        round_seeds = tf.random.experimental.stateless_split(seed, num=2 * self.iterations, alg=seeds.ALGORITHM)
+        if noise is None:
+            round_seeds = tf.random.experimental.stateless_split(seed, num=2 * self.iterations, alg=seeds.ALGORITHM)
         best_actions = None
         for i in range(self.iterations):
-            actions = self._sample(distribution, round_seeds[2 * i])
-            returns = self._returns(observations, actions, round_seeds[2 * i + 1])
+            if noise is None:
+                draws = self._action_draws(tf.shape(observations)[0], round_seeds[2 * i])
+                actions = self._sample(distribution, draws)
+                returns = self._returns(observations, actions, seed=round_seeds[2 * i + 1])
+            else:
+                actions = self._sample(distribution, noise[0][i])
+                returns = self._returns(observations, actions, noise=noise[1][i])
             top = tf.math.top_k(returns, k=self.elites).indices  # (B, elites)
             best_actions = tf.gather(actions, top[:, 0], batch_dims=1)
             distribution = self._refit(distribution, tf.gather(actions, top, batch_dims=1))
@@ -177,13 +208,83 @@ class Planner:
     # ----------------------------------------------------------------- numpy interface
 
     def initial_distribution(self, batch=1):
-        """The search's starting distribution for `batch` observations: uniform categorical, or a
-        Gaussian centred in the Box with half its width as the standard deviation."""
+        """The search's starting distribution for `batch` observations (an int or a scalar tensor):
+        uniform categorical, or a Gaussian centred in the Box with half its width as the standard
+        deviation."""
         H = self.horizon
         if self.discrete:
             return (tf.fill([batch, H, self.num_actions], 1.0 / self.num_actions),)
         centre, half = (self.low + self.high) / 2, (self.high - self.low) / 2
-        return tf.constant(np.tile(centre, (batch, H, 1))), tf.constant(np.tile(half, (batch, H, 1)))
+        return (tf.tile(tf.constant(centre)[None, None], [batch, H, 1]),
+                tf.tile(tf.constant(half)[None, None], [batch, H, 1]))
+
+    def noise_shapes(self, batch=None):
+        """The shapes of `search_noise`'s two arrays for `batch` observations (None: any batch):
+        (iterations, B, population, horizon, A or k) and (iterations, horizon, E * B * population, d).
+
+        Args:
+            batch: int or None.
+
+        Returns:
+            two tuples.
+        """
+        rows = None if batch is None else self.ensemble_size * batch * self.population
+        last = self.num_actions if self.discrete else len(self.low)
+        return ((self.iterations, batch, self.population, self.horizon, last),
+                (self.iterations, self.horizon, rows, self.observation_size))
+
+    def search_noise(self, seed, batch=1):
+        """Every random number the search from `seed` draws for `batch` observations, as the two
+        inputs of a planner that takes its randomness as data (`first_actions(..., noise=)`, what
+        an exported planner runs): per CEM round, the candidates' draws (uniforms in (0, 1) for
+        the Gumbel-max trick, or standard normals for Box actions) and the model's standard
+        normals of every step (the `noise=` of a `DynamicsEnsemble.step`). Draw them with any
+        generator to plan afresh; these reproduce `first_actions(observations, seed)` exactly.
+        `plan` runs the search XLA-compiled, and XLA's Philox kernels draw other numbers than
+        TensorFlow's for the same seed (TensorFlow 2.21), so its plans agree only where the draws
+        do not decide them.
+
+        Args:
+            seed: None, an int or a seed pair.
+            batch: int >= 1, the number of observations (default 1).
+
+        Returns:
+            (action_noise, model_noise), float32 numpy arrays of `noise_shapes(batch)`.
+        """
+        batch = check_int("batch", batch, 1)
+        round_seeds = tf.random.experimental.stateless_split(seeds.stateless_seed(seed), num=2 * self.iterations,
+                                                             alg=seeds.ALGORITHM)
+        rows = self.ensemble_size * batch * self.population
+        actions, model = [], []
+        for i in range(self.iterations):
+            actions.append(self._action_draws(batch, round_seeds[2 * i]))
+            step_seeds = tf.random.experimental.stateless_split(round_seeds[2 * i + 1], num=self.horizon,
+                                                                alg=seeds.ALGORITHM)
+            model.append(tf.stack([seeds.normal([rows, self.observation_size], step_seeds[t])
+                                   for t in range(self.horizon)]))
+        return tf.stack(actions).numpy(), tf.stack(model).numpy()
+
+    def first_actions(self, observations, seed=None, noise=None):
+        """The first action of the plan from each observation, on tensors and without XLA: the
+        search as a graph embeds it (an export). `plan` is this search XLA-compiled, from numpy
+        (with a seed, the draws differ: see `search_noise`).
+
+        Args:
+            observations: float32 tensor (B, observation_size).
+            seed: a seed pair tensor (2,) int32, or None when `noise` is given.
+            noise: (action_noise, model_noise) tensors of `noise_shapes(B)` (see `search_noise`),
+                or None; the model's step must then take `noise=` (a `DynamicsEnsemble.step` does).
+
+        Returns:
+            tensor (B,) int32 (discrete) or (B, k) float32 (Box).
+        """
+        if (seed is None) == (noise is None):
+            fail("seed/noise", (seed, noise), "exactly one of a seed pair and (action_noise, model_noise)")
+        observations = tf.cast(observations, tf.float32)
+        if noise is not None:
+            noise = tuple(tf.convert_to_tensor(part, tf.float32) for part in noise)
+        actions, _ = self._search(observations, self.initial_distribution(tf.shape(observations)[0]), seed, noise)
+        return actions
 
     def plan(self, observations, seed=None):
         """The first action of the plan from each observation.

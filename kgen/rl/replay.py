@@ -14,10 +14,14 @@ class ReplayBuffer:
         action_shape: tuple, () for discrete actions.
         action_dtype: numpy dtype of actions (default int32).
 
-    Example:
-        >>> buffer = ReplayBuffer(1000, (4,))
-        >>> buffer.add(obs, actions, rewards, next_obs, terminated)   # a batch of rows
-        >>> batch = buffer.sample(np.random.default_rng(0), (8, 64))  # 8 minibatches of 64
+    Examples:
+        >>> buffer = kgen.rl.ReplayBuffer(1000, (4,))
+        >>> obs = np.zeros((10, 4))
+        >>> buffer.add(obs, np.ones(10), np.ones(10), obs + 1, np.zeros(10))   # a batch of 10 rows
+        >>> observations, actions, rewards, next_observations, terminated = buffer.sample(
+        ...     np.random.default_rng(0), (8, 64))                            # 8 minibatches of 64
+        >>> len(buffer), observations.shape, actions.shape, actions.dtype
+        (10, (8, 64, 4), (8, 64), dtype('int32'))
     """
 
     def __init__(self, capacity, observation_shape, action_shape=(), action_dtype=np.int32):

@@ -20,9 +20,13 @@ class TabularEnv(gym.Env):
         max_episode_steps: int >= 1 (default 100).
         one_hot: bool (default False).
 
-    Example:
-        >>> env = TabularEnv(GridWorld(["S.G"]), one_hot=True)
-        >>> obs, info = env.reset(seed=0)
+    Examples:
+        >>> env = kgen.rl.TabularEnv(kgen.rl.GridWorld(["S.G"]), one_hot=True)
+        >>> env.reset(seed=0)
+        (array([1., 0., 0.], dtype=float32), {'state': 0})
+        >>> observation, reward, terminated, truncated, info = env.step(1)   # right
+        >>> observation, reward, terminated
+        (array([0., 1., 0.], dtype=float32), -0.04, False)
     """
 
     metadata = {"render_modes": []}

@@ -22,6 +22,11 @@ def curves(series, path, xlabel="", ylabel="", title="", logx=False, logy=False)
 
     Returns:
         The path written.
+
+    Examples:
+        >>> losses = {"train": [3.0, 2.0, 1.5], "test": ([1, 2, 3], [3.2, 2.4, 2.1])}
+        >>> kgen.plot.curves(losses, "loss.png", xlabel="epoch", ylabel="loss")
+        'loss.png'
     """
     plt = pyplot("Plotting curves")
     figure, axes = plt.subplots(figsize=(6, 4), dpi=100)

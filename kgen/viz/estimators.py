@@ -40,8 +40,13 @@ def format_variance_table(study):
         measured variance ratios score/pathwise and score/baseline with their closed
         forms in parentheses.
 
-    Example:
-        >>> print(format_variance_table(variance_study(reps=100)))
+    Examples:
+        >>> study = kgen.estimators.variance_study(sizes=(10, 100), reps=50, seed=0)
+        >>> table = kgen.estimators.format_variance_table(study)
+        >>> print(table.splitlines()[0])
+        Gradient of E[z^2], z ~ N(theta, 1), theta = 2: true gradient 2 theta = 4
+        >>> len(table.splitlines())        # 5 header lines, one row per N
+        7
     """
     s = _check_study(study)
     sizes = s["sizes"]
@@ -91,8 +96,10 @@ def plot_variance_study(study, path):
     Returns:
         The path written.
 
-    Example:
-        >>> plot_variance_study(variance_study(), "docs/images/variance.png")
+    Examples:
+        >>> study = kgen.estimators.variance_study(sizes=(10, 100), reps=50, seed=0)
+        >>> kgen.estimators.plot_variance_study(study, "variance.png")
+        'variance.png'
     """
     s = _check_study(study)
     if not isinstance(path, (str, bytes)) and not hasattr(path, "__fspath__"):

@@ -19,6 +19,12 @@ def gridworld(world, values, policy=None, q=None, path="gridworld.png", title=""
 
     Returns:
         The path written.
+
+    Examples:
+        >>> world = kgen.rl.GridWorld(["S..", ".#.", "..G"])
+        >>> values, policy = kgen.rl.mdp.value_iteration(world.mdp)
+        >>> kgen.plot.gridworld(world, values, policy, path="gridworld.png", title="V* and pi*")
+        'gridworld.png'
     """
     plt = pyplot("Drawing a grid world")
     import matplotlib

@@ -27,6 +27,11 @@ def tile(images, nrow=None, padding=2, pad_value=1.0):
 
     Returns:
         uint8 array (H', W', C).
+
+    Examples:
+        >>> grid = kgen.plot.tile(np.zeros((6, 28, 28, 1)), nrow=3)    # 2 rows of 3, 2-pixel gaps
+        >>> grid.shape, grid.dtype
+        ((62, 92, 1), dtype('uint8'))
     """
     pixels = _to_uint8(images)
     n, h, w, c = pixels.shape
@@ -79,6 +84,10 @@ def save_png(array, path, scale=1):
 
     Returns:
         The path written.
+
+    Examples:
+        >>> kgen.plot.save_png(np.zeros((28, 28, 1), "uint8"), "black.png", scale=2)
+        'black.png'
     """
     files.write_bytes(path, png_bytes(array, scale))
     return path
@@ -97,8 +106,10 @@ def image_grid(images, path, nrow=None, padding=2, scale=2):
     Returns:
         The path written.
 
-    Example:
-        >>> kgen.plot.image_grid(np.random.rand(16, 28, 28, 1), "grid.png", nrow=4)
+    Examples:
+        >>> images = np.random.default_rng(0).random((16, 28, 28, 1))
+        >>> kgen.plot.image_grid(images, "grid.png", nrow=4)
+        'grid.png'
     """
     return save_png(tile(images, nrow=nrow, padding=padding), path, scale=scale)
 
@@ -117,6 +128,13 @@ def interpolation_strip(images, path, steps=None, padding=2, scale=2):
 
     Returns:
         The path written.
+
+    Examples:
+        >>> fade = np.linspace(0, 1, 8).reshape(8, 1, 1, 1) * np.ones((8, 28, 28, 1))   # black to white
+        >>> kgen.plot.interpolation_strip(fade, "fade.png")
+        'fade.png'
+        >>> kgen.plot.interpolation_strip(np.concatenate([fade, fade[::-1]]), "two.png", steps=8)   # two rows
+        'two.png'
     """
     array = np.asarray(images)
     if array.ndim == 5:

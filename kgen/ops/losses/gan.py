@@ -40,9 +40,9 @@ def minimax_discriminator_loss(real_logits, fake_logits):
     Returns:
         Tensor (n,).
 
-    Example:
-        >>> minimax_discriminator_loss([0.0], [0.0])   # 2 log 2 at D = 1/2
-        <tf.Tensor: shape=(1,), dtype=float32, numpy=array([1.3862944], dtype=float32)>
+    Examples:
+        >>> kgen.losses.minimax_discriminator_loss([0.0], [0.0]).numpy()   # 2 log 2 at D = 1/2
+        array([1.3862944], dtype=float32)
 
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, eq. 1.
@@ -66,9 +66,9 @@ def minimax_generator_loss(fake_logits):
     Returns:
         Tensor (n,), at most 0.
 
-    Example:
-        >>> minimax_generator_loss([0.0])   # log(1/2)
-        <tf.Tensor: shape=(1,), dtype=float32, numpy=array([-0.6931472], dtype=float32)>
+    Examples:
+        >>> kgen.losses.minimax_generator_loss([0.0]).numpy()   # log(1/2)
+        array([-0.6931472], dtype=float32)
 
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, eq. 1.
@@ -86,8 +86,9 @@ def non_saturating_discriminator_loss(real_logits, fake_logits):
     Returns:
         Tensor (n,).
 
-    Example:
-        >>> non_saturating_discriminator_loss([2.0], [-2.0])
+    Examples:
+        >>> kgen.losses.non_saturating_discriminator_loss([2.0], [-2.0]).numpy()   # 2 softplus(-2)
+        array([0.253856], dtype=float32)
 
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, section 3.
@@ -109,8 +110,9 @@ def non_saturating_generator_loss(fake_logits):
     Returns:
         Tensor (n,), at least 0.
 
-    Example:
-        >>> non_saturating_generator_loss([0.0])   # log 2
+    Examples:
+        >>> kgen.losses.non_saturating_generator_loss([0.0]).numpy()   # log 2
+        array([0.6931472], dtype=float32)
 
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, section 3.
@@ -130,8 +132,9 @@ def least_squares_discriminator_loss(real_logits, fake_logits):
     Returns:
         Tensor (n,).
 
-    Example:
-        >>> least_squares_discriminator_loss([1.0], [0.0])   # 0 at the targets
+    Examples:
+        >>> kgen.losses.least_squares_discriminator_loss([1.0], [0.0]).numpy()   # 0 at the targets
+        array([0.], dtype=float32)
 
     Reference:
         Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017, eq. 9.
@@ -149,8 +152,9 @@ def least_squares_generator_loss(fake_logits):
     Returns:
         Tensor (n,).
 
-    Example:
-        >>> least_squares_generator_loss([0.0])   # 0.5
+    Examples:
+        >>> kgen.losses.least_squares_generator_loss([0.0]).numpy()   # 1/2 (0 - 1)^2
+        array([0.5], dtype=float32)
 
     Reference:
         Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017, eq. 9.
@@ -170,8 +174,9 @@ def wasserstein_discriminator_loss(real_logits, fake_logits):
     Returns:
         Tensor (n,).
 
-    Example:
-        >>> wasserstein_discriminator_loss([3.0], [1.0])   # -2
+    Examples:
+        >>> kgen.losses.wasserstein_discriminator_loss([3.0], [1.0]).numpy()   # 1 - 3
+        array([-2.], dtype=float32)
 
     Reference:
         Arjovsky, Chintala and Bottou, "Wasserstein Generative Adversarial Networks",
@@ -190,8 +195,9 @@ def wasserstein_generator_loss(fake_logits):
     Returns:
         Tensor (n,).
 
-    Example:
-        >>> wasserstein_generator_loss([1.5])   # -1.5
+    Examples:
+        >>> kgen.losses.wasserstein_generator_loss([1.5]).numpy()
+        array([-1.5], dtype=float32)
 
     Reference:
         Arjovsky, Chintala and Bottou, "Wasserstein Generative Adversarial Networks",
@@ -219,10 +225,13 @@ def gradient_penalty(critic, real, fake, seed_or_alpha):
     Returns:
         Tensor (n,), at least 0.
 
-    Example:
-        >>> w = tf.constant([[0.6], [0.8]])                  # |w| = 1
-        >>> gradient_penalty(lambda x: x @ w, tf.ones([3, 2]), tf.zeros([3, 2]), tf.constant([1, 2]))
-        <tf.Tensor: shape=(3,), dtype=float32, numpy=array([0., 0., 0.], dtype=float32)>
+    Examples:
+        >>> w = tf.constant([[0.6], [0.8]])                  # |w| = 1: a 1-Lipschitz critic
+        >>> real, fake, seed = tf.ones([3, 2]), tf.zeros([3, 2]), tf.constant([1, 2])
+        >>> kgen.losses.gradient_penalty(lambda x: x @ w, real, fake, seed).numpy()
+        array([0., 0., 0.], dtype=float32)
+        >>> kgen.losses.gradient_penalty(lambda x: 2.0 * x @ w, real, fake, seed).numpy()   # |grad| = 2
+        array([1., 1., 1.], dtype=float32)
 
     Reference:
         Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017, eq. 3.
@@ -255,8 +264,9 @@ def hinge_discriminator_loss(real_logits, fake_logits):
     Returns:
         Tensor (n,).
 
-    Example:
-        >>> hinge_discriminator_loss([0.5], [-2.0])   # 0.5 + 0
+    Examples:
+        >>> kgen.losses.hinge_discriminator_loss([0.5], [-2.0]).numpy()   # 0.5 + 0
+        array([0.5], dtype=float32)
 
     Reference:
         Lim and Ye, "Geometric GAN", arXiv:1705.02894, 2017; Miyato et al.,
@@ -275,8 +285,9 @@ def hinge_generator_loss(fake_logits):
     Returns:
         Tensor (n,).
 
-    Example:
-        >>> hinge_generator_loss([0.25])   # -0.25
+    Examples:
+        >>> kgen.losses.hinge_generator_loss([0.25]).numpy()
+        array([-0.25], dtype=float32)
 
     Reference:
         Lim and Ye, "Geometric GAN", arXiv:1705.02894, 2017; Miyato et al.,

@@ -21,9 +21,17 @@ def td_targets(rewards, terminated, next_q_target, gamma, next_q_online=None):
     Returns:
         float tensor (batch,).
 
-    Reference: Mnih et al., "Human-level control through deep reinforcement
-    learning", Nature 2015; van Hasselt et al., "Deep Reinforcement Learning with
-    Double Q-learning", AAAI 2016.
+    Examples:
+        >>> next_q = [[2.0, 3.0], [2.0, 3.0]]
+        >>> kgen.losses.td_targets([1.0, 1.0], [0.0, 1.0], next_q, gamma=0.9).numpy()   # 1 + 0.9 * 3, 1
+        array([3.6999998, 1.       ], dtype=float32)
+        >>> online = [[1.0, 0.0], [1.0, 0.0]]          # Double DQN: the online net picks action 0
+        >>> kgen.losses.td_targets([1.0, 1.0], [0.0, 1.0], next_q, 0.9, next_q_online=online).numpy()
+        array([2.8, 1. ], dtype=float32)
+
+    Reference:
+        Mnih et al., "Human-level control through deep reinforcement learning", Nature 2015;
+        van Hasselt, Guez and Silver, "Deep Reinforcement Learning with Double Q-learning", AAAI 2016.
     """
     next_q_target = tf.convert_to_tensor(next_q_target)
     if next_q_online is None:
@@ -50,7 +58,13 @@ def q_learning_loss(q_taken, targets, delta=1.0):
     Returns:
         Scalar tensor.
 
-    Reference: Mnih et al., "Human-level control through deep reinforcement learning", Nature 2015.
+    Examples:
+        >>> q_taken, targets = tf.constant([1.0, 0.0]), tf.constant([1.5, 3.0])
+        >>> float(kgen.losses.q_learning_loss(q_taken, targets))   # (0.5 * 0.5^2 + (3 - 0.5)) / 2
+        1.3125
+
+    Reference:
+        Mnih et al., "Human-level control through deep reinforcement learning", Nature 2015.
     """
     error = tf.convert_to_tensor(targets) - q_taken
     absolute = tf.abs(error)
@@ -75,8 +89,16 @@ def policy_gradient_loss(log_probs, advantages, weights=None, total_weight=None)
     Returns:
         scalar tensor.
 
-    Reference: Williams, "Simple statistical gradient-following algorithms for
-    connectionist reinforcement learning", Machine Learning 1992.
+    Examples:
+        >>> log_probs, advantages = tf.math.log([0.5, 0.25]), tf.constant([1.0, -1.0])
+        >>> round(float(kgen.losses.policy_gradient_loss(log_probs, advantages)), 4)   # -(log 1/2 - log 1/4) / 2
+        -0.3466
+        >>> round(float(kgen.losses.policy_gradient_loss(log_probs, advantages, weights=[1.0, 0.0])), 4)
+        0.6931
+
+    Reference:
+        Williams, "Simple statistical gradient-following algorithms for connectionist
+        reinforcement learning", Machine Learning 1992.
     """
     terms = log_probs * tf.stop_gradient(tf.cast(advantages, log_probs.dtype))
     if weights is None:
