@@ -151,10 +151,12 @@ class PixelCNN(KgenModel):
             logits = tf.reshape(logits, tf.concat([tf.shape(logits)[:-1], [self.image_shape[-1], LEVELS]], 0))
         return logits
 
-    def network(self, images, labels=None, dtype=tf.float32, fused=True):
+    def network(self, images, labels=None, dtype=tf.float32, fused=None):
         """Logits of p(x_i | x_<i) at every pixel: (n, h, w, c), or (n, h, w, c, 256) when categorical.
-        The network computes in `dtype`; the logits are float32. With `fused=False` the gates are
-        plain TensorFlow ops instead of XLA clusters (what `export` traces)."""
+        The network computes in `dtype`; the logits are float32. `fused`: the gates as XLA clusters
+        (True) or plain TensorFlow ops (False, what `export` traces); None, the faster here: fused
+        in bfloat16 only (`pixelcnn_layers.gate`)."""
+        fused = dtype == tf.bfloat16 if fused is None else fused
         v = h = tf.cast(images, dtype)
         skip = 0.0
         for block in self.blocks:
