@@ -207,10 +207,3 @@ def _subset(x, y, train_subset):
         return x, y
     train_subset = check_int("train_subset", train_subset, minimum=1, maximum=len(x))
     return x[:train_subset], None if y is None else y[:train_subset]
-
-
-def feature_model():
-    """The shipped `fashion_mnist_classifier`, which scores generated Fashion-MNIST images."""
-    from kgen.models import Classifier
-
-    return Classifier.from_preset(FEATURES_PRESET)
