@@ -172,6 +172,10 @@ def preset_model(name):
     return _MODELS[name]
 
 
+DEFAULT_SUITE_FORMATS = [pytest.param(f, marks=(pytest.mark.slow,) if f == "tflite" else ()) for f in FORMATS]
+"""The stand-ins' formats: TFLite's conversions are the slowest and the preset matrix covers them, so -m slow."""
+
+
 def matrix():
     for name in PRESETS:
         for format in FORMATS:
@@ -254,7 +258,7 @@ def low_precision_ops(folder, format):
     return found
 
 
-@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("format", DEFAULT_SUITE_FORMATS)
 def test_a_pixelcnn_trained_in_bfloat16_exports_float32(bfloat16_pixelcnn, format, tmp_path):
     assert bfloat16_pixelcnn.precision == "bfloat16"
     manifest = bfloat16_pixelcnn.export(str(tmp_path / "pixelcnn"), format=format)
@@ -263,7 +267,7 @@ def test_a_pixelcnn_trained_in_bfloat16_exports_float32(bfloat16_pixelcnn, forma
     assert not low_precision_ops(str(tmp_path / "pixelcnn"), format)
 
 
-@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("format", DEFAULT_SUITE_FORMATS)
 def test_a_model_based_agent_exports_its_planner_and_its_model(small_planner_agent, small_planner_export, format):
     folder, manifest = small_planner_export(format)
     check_export(small_planner_agent, folder, format)
@@ -288,7 +292,7 @@ def test_noise_that_is_not_the_seeds_gives_other_plans_from_the_same_graph(small
     assert got.shape == (3,) and set(got) <= {0, 1}
 
 
-@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("format", DEFAULT_SUITE_FORMATS)
 def test_a_mixed_bfloat16_model_exports_through_a_float32_twin(format, tmp_path):
     keras.config.set_dtype_policy("mixed_bfloat16")
     try:

@@ -68,8 +68,8 @@ def test_the_held_out_split_is_seeded_and_never_trained_on(rgb32):
 
 @pytest.mark.parametrize("family, flags", [
     ("vae", ["--num-samples", "4", "--latent-dim", "4"]),
-    ("dcgan", ["--clusters", "2", "--latent-dim", "8"]),
-    ("pixelcnn", ["--filters", "4", "--num-layers", "2", "--precision", "float32"]),
+    pytest.param("dcgan", ["--clusters", "2", "--latent-dim", "8"], marks=pytest.mark.slow),  # cdcgan is below
+    pytest.param("pixelcnn", ["--filters", "4", "--num-layers", "2", "--precision", "float32"], marks=pytest.mark.slow),
 ])
 def test_a_generative_family_trains_on_32x32_rgb_images(capsys, tmp_path, rgb32, family, flags):
     out = str(tmp_path / family)
