@@ -66,6 +66,20 @@ def test_a_terminal_value_lets_the_planner_see_past_its_horizon():
     assert Planner(model, 1, terminal_value=value, discount=0.9, **settings).plan(np.zeros(1), seed=0) == 1
 
 
+def test_a_disagreement_penalty_prefers_the_plan_the_members_agree_on():
+    def model(states, actions, members, seed):
+        # action 0 earns 1.0 on every member; action 1 earns 2.0 on member 0 and 0.4 on member 1 (mean 1.2)
+        rows = tf.shape(states)[0]
+        member = tf.cast(tf.range(rows) >= rows // 2, tf.float32)  # grouped: the second half is member 1
+        risky = 2.0 - 1.6 * member
+        return states, tf.where(actions == 0, 1.0, risky), tf.zeros_like(actions, tf.bool)
+
+    settings = dict(num_actions=2, horizon=2, population=64, elites=8, ensemble_size=2, grouped=True, **PLAIN)
+    assert Planner(model, 1, **settings).plan(np.zeros(1), seed=0) == 1  # mean 2.4 > 2.0 over the horizon
+    # spread 0.8 a step: 2.4 - 1.0 * 1.6 < 2.0
+    assert Planner(model, 1, disagreement_penalty=1.0, **settings).plan(np.zeros(1), seed=0) == 0
+
+
 def test_a_batch_of_observations_is_planned_in_one_search():
     planner = Planner(quadratic_discrete, 1, num_actions=5, horizon=4, population=300, elites=30, ensemble_size=2,
                       **PLAIN)
@@ -82,7 +96,7 @@ def test_a_plan_is_one_traced_function_over_steps():
 
 @pytest.mark.parametrize("bad", [dict(horizon=0), dict(population=0), dict(elites=500), dict(method="mppi"),
                                  dict(num_actions=None), dict(step="model"), dict(discount=0.0),
-                                 dict(terminal_value="V")])
+                                 dict(terminal_value="V"), dict(disagreement_penalty=-1.0)])
 def test_bad_settings_are_kgen_errors(bad):
     arguments = {"step": quadratic_discrete, "observation_size": 1, "num_actions": 5, **bad}
     with pytest.raises(KgenError):

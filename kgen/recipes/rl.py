@@ -264,6 +264,8 @@ class ModelBasedRecipe(AgentRecipe):
                                       "least gradient steps of each model fit")
     termination: str = hyperparameter(agent_default(ModelBasedAgent, "termination"),
                                       "'learned' (a head of the ensemble) or 'known' (the environment's rule)")
+    disagreement_penalty: float = hyperparameter(agent_default(ModelBasedAgent, "disagreement_penalty"),
+                                                 "the planner's penalty on its members' spread of returns")
 
     def compile(self, model, data):
         model.compile(keras.optimizers.Adam(self.learning_rate))

@@ -57,6 +57,8 @@ class ModelBasedAgent(Agent):
             the planner adds after its horizon (default (64, 64); None: no value, the
             planner sees only its horizon).
         gamma: float in [0, 1), the discount of the value and of the planner's rewards (default 0.99).
+        disagreement_penalty: float >= 0, the planner scores a plan by its mean return over the
+            members less this times their standard deviation (default 0: the mean; see `Planner`).
         value_steps: int, gradient steps of the value network per refit (default 1000).
         learning_starts: int, random steps before the first model fit (default 250).
         train_freq: int, environment steps between model fits (default 250).
@@ -100,7 +102,7 @@ class ModelBasedAgent(Agent):
     def __init__(self, env, ensemble=None, planner="cem", horizon=15, population=200, elites=20, iterations=3,
                  ensemble_size=5, hidden_units=(64, 64, 64), value_units=(64, 64), gamma=0.99, value_steps=1000,
                  learning_starts=250, train_freq=250, model_steps=200, model_patience=None, model_batch_size=256,
-                 buffer_size=100_000, termination="learned", seed=None, **kwargs):
+                 buffer_size=100_000, termination="learned", disagreement_penalty=0.0, seed=None, **kwargs):
         super().__init__(env, seed=seed, **kwargs)
         if len(self.observation_shape) != 1:
             fail("env", f"observations of shape {self.observation_shape}", "1-D Box observations for ModelBasedAgent")
@@ -131,7 +133,8 @@ class ModelBasedAgent(Agent):
             self.ensemble.step, self.observation_shape[0], num_actions=self.action_size if self.discrete else None,
             method=check_choice("planner", planner, METHODS), horizon=horizon, population=population, elites=elites, iterations=iterations,
             ensemble_size=self.ensemble.ensemble_size, grouped=True, discount=self.gamma,
-            terminal_value=None if self.value_network is None else self.value, **bounds)
+            terminal_value=None if self.value_network is None else self.value,
+            disagreement_penalty=disagreement_penalty, **bounds)
         self.value_optimizer = None
         self.buffer = None
         self._since_train = 0
@@ -329,6 +332,6 @@ class ModelBasedAgent(Agent):
             "value_units": None if self.value_units is None else list(self.value_units), "gamma": self.gamma, "value_steps": self.value_steps,
             "train_freq": self.train_freq, "model_steps": self.model_steps, "model_patience": self.model_patience,
             "model_batch_size": self.model_batch_size, "buffer_size": self.buffer_size,
-            "termination": self.termination,
+            "termination": self.termination, "disagreement_penalty": self.planner.disagreement_penalty,
         })
         return config

@@ -58,6 +58,10 @@ class Planner:
         terminal_value: optional callable (states (N, d)) -> (N,), an estimate of the return
             after the horizon, added to a particle's return as gamma^H V(s_H) times its
             probability of still running (the planner then sees past its horizon).
+        disagreement_penalty: float >= 0, a candidate's score is the mean of its particles'
+            returns minus this times their standard deviation over the members (default 0:
+            the mean). The members disagree where the data they were fitted on is thin, so a
+            penalty keeps the plans where the model has been seen to be right.
         jit_compile: bool, compile the search with XLA (default True: it fuses the small
             per-step operations; `python benchmarks/rl.py --plan-cost` compares). `step`
             must then be XLA-compatible.
@@ -82,7 +86,7 @@ class Planner:
 
     def __init__(self, step, observation_size, num_actions=None, low=None, high=None, method="cem", horizon=15,
                  population=200, elites=20, iterations=5, ensemble_size=5, smoothing=0.1, grouped=False, discount=1.0,
-                 terminal_value=None, jit_compile=True):
+                 terminal_value=None, disagreement_penalty=0.0, jit_compile=True):
         if not callable(step):
             fail("step", step, "a callable (observations, actions, members, seed) -> (next, rewards, terminated)",
                  KgenTypeError)
@@ -100,6 +104,7 @@ class Planner:
         if terminal_value is not None and not callable(terminal_value):
             fail("terminal_value", terminal_value, "None or a callable (states) -> values", KgenTypeError)
         self.terminal_value = terminal_value
+        self.disagreement_penalty = check_number("disagreement_penalty", disagreement_penalty, 0.0)
         self.discrete = num_actions is not None
         if self.discrete:
             self.num_actions = check_int("num_actions", num_actions, 1)
@@ -116,7 +121,8 @@ class Planner:
     # ----------------------------------------------------------------- the compiled search
 
     def _returns(self, observations, actions, seed=None, noise=None):
-        """Mean over ensemble members of each candidate's masked return, (B, P); actions (B, P, H, ...).
+        """Each candidate's score, (B, P): the mean over ensemble members of its masked return, less
+        `disagreement_penalty` times their standard deviation; actions (B, P, H, ...).
         The model steps draw from `seed`, or take `noise` (H, E * B * P, d), each step's standard
         normals, as `step(..., noise=)`."""
         E = self.ensemble_size
@@ -149,7 +155,10 @@ class Planner:
         if self.terminal_value is not None:
             total += alive * self.discount**self.horizon * tf.cast(tf.reshape(self.terminal_value(states), [-1]),
                                                                    tf.float32)
-        return tf.reduce_mean(tf.reshape(total, [E, B, P]), axis=0)
+        mean, variance = tf.nn.moments(tf.reshape(total, [E, B, P]), axes=[0])
+        if not self.disagreement_penalty:
+            return mean
+        return mean - self.disagreement_penalty * tf.sqrt(variance + 1e-12)
 
     def _action_draws(self, batch, seed):
         """The random numbers one round samples its candidates from, (B, P, H, A) uniforms in
