@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from kgen.core.errors import KgenTypeError
 from kgen.core.exporter import ServingFunction
+from kgen.core.precision import set_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
     check_images,
@@ -104,10 +105,21 @@ class Classifier(KgenModel):
     def call(self, images, training=False):
         return self.head(self.feature_extractor(images, training=training), training=training)
 
-    def compile(self, optimizer="adam", loss=None, metrics=None, **kwargs):
+    def compile(self, optimizer="adam", loss=None, metrics=None, precision=None, **kwargs):
         """Compile with good defaults: Adam, sparse cross-entropy on logits, accuracy.
 
-        The optimizer is built here, inside any strategy scope (Keras issue 23085)."""
+        The optimizer is built here, inside any strategy scope (Keras issue 23085).
+
+        Args:
+            optimizer, loss, metrics, **kwargs: as `keras.Model.compile` (None: the defaults above).
+            precision: None (the layers' dtype policies as they are), "float32", or
+                "bfloat16": the network computes in Keras's mixed_bfloat16 policy but for its
+                last layer (the logits stay float32; see `kgen.core.precision`).
+        """
+        self.precision = precision
+        if precision is not None:
+            set_precision(self.feature_extractor, precision)
+            set_precision(self.head, precision)
         super().compile(
             optimizer=optimizer,
             loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),

@@ -10,6 +10,7 @@ from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError, KgenValueError
 from kgen.core.exporter import ServingFunction
+from kgen.core.precision import set_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
     check_choice,
@@ -247,7 +248,7 @@ class GAN(KgenModel):
             return keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, precision=None, **kwargs):
         """Set the two optimizers; other arguments (jit_compile, steps_per_execution, ...) go to Keras.
 
         Defaults: Adam(2e-4, beta_1=0.5) for each network (Radford et al. 2016), or for
@@ -258,6 +259,12 @@ class GAN(KgenModel):
             d_optimizer: keras optimizer (instance, name or config) for the
                 discriminator, or None for the default.
             g_optimizer: the same for the generator.
+            precision: None (the layers' dtype policies as they are), "float32", or
+                "bfloat16": both networks compute in Keras's mixed_bfloat16 policy but for
+                their output layers (the logits and the images stay float32; see
+                `kgen.core.precision`). `generate` runs the generator's float32 inference
+                copy when that covers its layers (`kgen.models.inference`), else the
+                generator as compiled.
             **kwargs: passed to `keras.Model.compile`.
 
         Examples:
@@ -266,6 +273,10 @@ class GAN(KgenModel):
             >>> round(float(gan.d_optimizer.learning_rate), 6), round(float(gan.g_optimizer.learning_rate), 6)
             (0.0004, 0.0002)
         """
+        self.precision = precision
+        if precision is not None:
+            set_precision(self.generator, precision)
+            set_precision(self.discriminator, precision)
         self.d_optimizer = self._default_optimizer() if d_optimizer is None else keras.optimizers.get(d_optimizer)
         self.g_optimizer = self._default_optimizer() if g_optimizer is None else keras.optimizers.get(g_optimizer)
         super().compile(optimizer=None, **kwargs)

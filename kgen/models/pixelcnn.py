@@ -11,6 +11,7 @@ import tensorflow_probability as tfp
 from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.exporter import ServingFunction
+from kgen.core.precision import check_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
     check_choice,
@@ -33,7 +34,9 @@ LEVELS = 256
 SAMPLERS = ("cached", "naive")
 SAMPLE_BATCH = 500
 """Images per compiled sampler call (bounds the cached activations' memory)."""
-PRECISIONS = {"float32": tf.float32, "bfloat16": tf.bfloat16}
+COMPUTE_DTYPES = {"float32": tf.float32, "bfloat16": tf.bfloat16}
+"""What each `compile(precision=...)` runs the training steps' network in (its own layers take
+the dtype of their inputs, so no Keras dtype policy is involved)."""
 
 
 @serializable
@@ -196,15 +199,9 @@ class PixelCNN(KgenModel):
                 state and the loss stay float32). `log_prob` and the samplers always
                 compute in float32 (default "float32").
         """
-        self.precision = check_choice("precision", precision, PRECISIONS)
+        self.precision = check_precision(precision)
         super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
         self.optimizer.build(self.trainable_variables)
-
-    def get_compile_config(self):
-        config = super().get_compile_config()
-        if config:
-            config["precision"] = self.precision
-        return config
 
     @property
     def metrics(self):
@@ -235,7 +232,7 @@ class PixelCNN(KgenModel):
                 tf.shape(images)[0])
             images = tf.cast(sampling.bernoulli_from_uniform(uniform, images), tf.float32)
         with tf.GradientTape() as tape:
-            logits = self.network(images, labels, PRECISIONS[self.precision])
+            logits = self.network(images, labels, COMPUTE_DTYPES[self.precision])
             # The grey targets are the expectation of each pixel's own draw, which no conditional
             # sees (x_b,i is independent of x_b,<i given x): the same expected loss and gradient
             # as the binary targets, with less variance.
@@ -249,7 +246,7 @@ class PixelCNN(KgenModel):
 
     def test_step(self, data):
         images, labels = self._unpack(data)
-        return self._record(self.log_prob_of_logits(self.network(images, labels, PRECISIONS[self.precision]), images))
+        return self._record(self.log_prob_of_logits(self.network(images, labels, COMPUTE_DTYPES[self.precision]), images))
 
     # ------------------------------------------------------------------ checks
 

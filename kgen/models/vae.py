@@ -9,6 +9,7 @@ from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError
 from kgen.core.exporter import ServingFunction
+from kgen.core.precision import set_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
     as_numeric_array,
@@ -191,14 +192,26 @@ class VAE(KgenModel):
         """The reconstruction's mean image from the posterior mean."""
         return self._mean_image(self.decoder(self.posterior(images, training).mean(), training=training))
 
-    def compile(self, optimizer=None, **kwargs):
-        """Compile with Adam(1e-3) by default; every argument is passed on to Keras.
+    def compile(self, optimizer=None, precision=None, **kwargs):
+        """Compile with Adam(1e-3) by default; the other arguments are passed on to Keras.
 
         XLA is left off (Keras' CPU default): with `jit_compile=True` the preset's
         network trained at 11.2 s/epoch against 7.9 s/epoch without, on 2 CPU cores
         (`benchmarks/vae.py`). Pass `jit_compile=True` to try it on other hardware.
         The optimizer is built here, inside any strategy scope (Keras issue 23085).
+
+        Args:
+            optimizer: a Keras optimizer or None (Adam(1e-3)).
+            precision: None (the layers' dtype policies as they are), "float32", or
+                "bfloat16": encoder and decoder compute in Keras's mixed_bfloat16 policy
+                but for their output layers (the posterior's and the likelihood's
+                parameters stay float32, and so do the log-probabilities; see
+                `kgen.core.precision`), in every method.
         """
+        self.precision = precision
+        if precision is not None:
+            set_precision(self.encoder, precision)
+            set_precision(self.decoder, precision)
         super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
         self.optimizer.build(self.trainable_variables)
 

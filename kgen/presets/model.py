@@ -125,6 +125,12 @@ class KgenModel(PresetMixin, keras.Model):
         if "train_step" in vars(cls):
             cls.train_step = _scalar_logs_as_rows(vars(cls)["train_step"])
 
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        if config and getattr(self, "precision", None) is not None:  # a family's compile(precision=...)
+            config["precision"] = self.precision
+        return config
+
     def compile_from_config(self, config):
         self.compile(**keras.saving.deserialize_keras_object(config))
         if self.built and getattr(self, "optimizer", None) is not None:

@@ -101,7 +101,7 @@ class DCGANFashionMNIST(ImageRecipe):
                      loss=self.loss, ema=self.ema, seed=self.seed, class_prior=data.class_prior)
 
     def compile(self, model, data):
-        model.compile()
+        model.compile(precision=self.precision)
         if self.learning_rate_scale != 1.0:
             for optimizer in (model.d_optimizer, model.g_optimizer):
                 optimizer.learning_rate = float(optimizer.learning_rate) * self.learning_rate_scale

@@ -6,6 +6,7 @@ import dataclasses
 import keras
 
 from kgen import presets
+from kgen.core.precision import check_precision
 from kgen.core.validation import fail
 from kgen.recipes.base import Recipe, hyperparameter
 from kgen.recipes.data import ImageData
@@ -35,6 +36,12 @@ class ImageRecipe(Recipe):
     from_preset: str = hyperparameter(
         None, "start from this preset's weights (its architecture; the data must have its image shape), "
         "at a tenth of the learning rate")
+    precision: str = hyperparameter("float32", "what the network computes in: float32, or bfloat16 (float32 "
+                                    "weights, optimizer state, losses and output layers)")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_precision(self.precision)
 
     def load_data(self, data_dir=None, train_subset=None, source=None):
         if source is None:

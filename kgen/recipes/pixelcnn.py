@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from kgen import datasets
-from kgen.core.validation import check_choice, check_int, check_number
+from kgen.core.validation import check_int, check_number
 from kgen.eval import scores
 from kgen.recipes.base import describe_optimizer, hyperparameter
 from kgen.recipes.data import FASHION_MNIST
@@ -57,7 +57,6 @@ class PixelCNNFashionMNIST(ImageRecipe):
         check_int("num_layers", self.num_layers, minimum=1)
         check_int("batch_size", self.batch_size, minimum=1)
         check_number("learning_rate", self.learning_rate, minimum=0.0, low_open=True)
-        check_choice("precision", self.precision, ("float32", "bfloat16"))
 
     def new_model(self, data):
         from kgen.models import PixelCNN

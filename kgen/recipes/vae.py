@@ -78,7 +78,7 @@ class VAEFashionMNIST(ImageRecipe):
     def compile(self, model, data):
         steps = self.epochs * steps_per_epoch(len(data.x_train), self.batch_size)
         schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate * self.learning_rate_scale, steps)
-        model.compile(optimizer=keras.optimizers.Adam(schedule))
+        model.compile(optimizer=keras.optimizers.Adam(schedule), precision=self.precision)
 
     def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
         from kgen.callbacks import KLWarmup
