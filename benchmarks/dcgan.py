@@ -71,6 +71,7 @@ from dcgan_reference import ReferenceDCGAN  # noqa: E402
 
 from kgen import datasets, metrics  # noqa: E402
 from kgen.callbacks import FrechetDistance  # noqa: E402
+from kgen.core.precision import set_precision  # noqa: E402
 from kgen.recipes import DCGANFashionMNIST, ImageData  # noqa: E402
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -146,33 +147,43 @@ def speed(args):
     default_gan = DCGAN(**arch)
     default_gan.compile()
     default_jit = bool(default_gan.jit_compile)
-    for jit in {"auto": (False, True), "on": (True,), "off": (False,)}[args.jit]:
-        gan = default_gan if jit == default_jit else DCGAN(**arch)
-        if gan is not default_gan:
-            gan.compile(jit_compile=jit)
-        label = f"kgen DCGAN, jit_compile={jit}" + (" (default)" if jit == default_jit else "")
-        models[label] = gan
-        contestants[label] = lambda part, gan=gan: gan.fit(data[part], **fit)
-    for label, kwargs in ((REFERENCE, {}), (f"{REFERENCE}, jit_compile=True", {"jit_compile": True})):
-        reference = ReferenceDCGAN(**arch)
-        reference.compile(**kwargs)
-        models[label] = reference
-        contestants[label] = lambda part, reference=reference: reference.fit(scaled[part], **fit)
+    precisions = ("float32", "bfloat16") if args.precision == "both" else (args.precision,)
     dcgan_torch = _load_torch()
-    torch_label = None
-    if dcgan_torch is not None:
-        import torch
+    torch_labels, peers = {}, {}  # precision -> the PyTorch row's label, its model
+    for precision in precisions:
+        suffix = "" if precision == "float32" else ", bfloat16"
+        for jit in {"auto": (False, True), "on": (True,), "off": (False,)}[args.jit]:
+            gan = default_gan if (jit, precision) == (default_jit, "float32") else DCGAN(**arch)
+            if gan is not default_gan:
+                gan.compile(jit_compile=jit, precision=precision)
+            label = f"kgen DCGAN, jit_compile={jit}{suffix}" + (" (default)" if jit == default_jit else "")
+            models[label] = gan
+            contestants[label] = lambda part, gan=gan: gan.fit(data[part], **fit)
+        for label, kwargs in ((REFERENCE, {}), (f"{REFERENCE}, jit_compile=True", {"jit_compile": True})):
+            reference = ReferenceDCGAN(**arch)
+            if precision != "float32":  # the same mixed_bfloat16 layers as kgen's, output layers float32
+                set_precision(reference.generator, precision)
+                set_precision(reference.discriminator, precision)
+            reference.compile(**kwargs)
+            models[label + suffix] = reference
+            contestants[label + suffix] = lambda part, reference=reference: reference.fit(scaled[part], **fit)
+        if dcgan_torch is not None:
+            import torch
 
-        torch_label = f"PyTorch {torch.__version__}"
-        peer = dcgan_torch.TorchDCGAN(args.latent_dim, IMAGE_SHAPE, args.base_filters, seed=args.seed)
-        nchw = {part: np.ascontiguousarray(images.transpose(0, 3, 1, 2)) for part, images in scaled.items()}
-        contestants[torch_label] = lambda part: peer.fit_epoch(nchw[part], args.batch_size)
+            torch_labels[precision] = f"PyTorch {torch.__version__}" + (", bfloat16 autocast" if suffix else "")
+            peer = peers[precision] = dcgan_torch.TorchDCGAN(args.latent_dim, IMAGE_SHAPE, args.base_filters,
+                                                             seed=args.seed, bfloat16=precision == "bfloat16")
+            nchw = {part: np.ascontiguousarray(images.transpose(0, 3, 1, 2)) for part, images in scaled.items()}
+            contestants[torch_labels[precision]] = lambda part, peer=peer, nchw=nchw: peer.fit_epoch(
+                nchw[part], args.batch_size)
+    torch_label, float32_peer = torch_labels.get("float32"), peers.get("float32")
 
     kgen_gan = next(iter(models.values()))
     g_counts, d_counts = _counts(kgen_gan.generator), _counts(kgen_gan.discriminator)
     print(f"kgen generator {g_counts[0]:,d} trainable parameters ({g_counts[1]:,d} with batch-norm statistics), "
           f"discriminator {d_counts[0]:,d} ({d_counts[1]:,d})")
     if dcgan_torch is not None:
+        peer = next(iter(peers.values()))
         tg, td = dcgan_torch.parameter_counts(peer.generator), dcgan_torch.parameter_counts(peer.discriminator)
         print(f"torch generator {tg[0]:,d} trainable parameters ({tg[1]:,d} with batch-norm statistics), "
               f"discriminator {td[0]:,d} ({td[1]:,d})")
@@ -204,22 +215,28 @@ def speed(args):
     print(f"work: generator forward {g_macs / 1e6:.1f} M multiply-adds per image, discriminator forward "
           f"{d_macs / 1e6:.1f} M; one alternating step ~4 G + 8 D = {step_macs / 1e6:.0f} M per image. float32 "
           f"matrix-product ceiling of this process: {ceiling / 1e9:.0f} G multiply-adds/s")
-    print(f"{'contestant':46} {'s/epoch':>8} {'images/s':>9} {'vs reference':>12} {'vs PyTorch':>10} "
+    reference = REFERENCE if REFERENCE in rate else None  # the float32 reference, what every ratio is to
+    print(f"{'contestant':56} {'s/epoch':>8} {'images/s':>9} {'vs reference':>12} {'vs PyTorch':>10} "
           f"{'of ceiling':>10}")
     for label in contestants:
-        versus_torch = f"{rate[label] / rate[torch_label]:9.2f}x" if torch_label else f"{'-':>10}"
-        print(f"{label:46} {len(x) / rate[label]:8.2f} {rate[label]:9.0f} "
-              f"{rate[label] / rate[REFERENCE]:11.2f}x {versus_torch} {rate[label] * step_macs / ceiling:10.0%}")
-    print(f"2x the reference is {2 * rate[REFERENCE]:.0f} images/s = {2 * rate[REFERENCE] * step_macs / ceiling:.0%} "
-          "of the float32 matrix-product ceiling")
+        peer_label = torch_labels.get("bfloat16" if "bfloat16" in label else "float32")
+        versus_torch = f"{rate[label] / rate[peer_label]:9.2f}x" if peer_label else f"{'-':>10}"
+        versus_reference = f"{rate[label] / rate[reference]:11.2f}x" if reference else f"{'-':>12}"
+        print(f"{label:56} {len(x) / rate[label]:8.2f} {rate[label]:9.0f} {versus_reference} {versus_torch} "
+              f"{rate[label] * step_macs / ceiling:10.0%}")
+    print("ratios: to the float32 reference; to PyTorch in the row's own precision")
+    targets = {"float32": (1.3, 1.2), "bfloat16": (2.0, 1.2)}  # issue 17: vs the float32 reference, vs PyTorch
     for label in models:
-        if label.startswith("kgen"):
-            line = f"{label}: {rate[label] / rate[REFERENCE]:.2f}x the reference (target >= 2)"
-            if torch_label:
-                line += f", {rate[label] / rate[torch_label]:.2f}x PyTorch (target >= 1.2)"
+        if label.startswith("kgen") and reference:
+            precision = "bfloat16" if "bfloat16" in label else "float32"
+            line = (f"{label}: {rate[label] / rate[reference]:.2f}x the float32 reference "
+                    f"(target >= {targets[precision][0]})")
+            if precision in torch_labels:
+                line += (f", {rate[label] / rate[torch_labels[precision]]:.2f}x {torch_labels[precision]} "
+                         f"(target >= {targets[precision][1]})")
             print(line)
 
-    generation(args, kgen_gan, peer if dcgan_torch is not None else None, torch_label)
+    generation(args, kgen_gan, float32_peer, torch_label)
 
 
 def generation(args, gan=None, peer=None, torch_label=None):
@@ -405,6 +422,8 @@ def main():
                         help="default 128 for speed, the recipe's (DCGANFashionMNIST's default) otherwise")
     parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
                         help="kgen rows: auto = jit_compile False and True, on/off = only that one (speed)")
+    parser.add_argument("--precision", choices=("float32", "bfloat16", "both"), default="both",
+                        help="speed: the rows of each contestant in float32, bfloat16 or both")
     parser.add_argument("--latent-dim", type=int, default=64, help="speed and generation only")
     parser.add_argument("--base-filters", type=int, default=64, help="speed and generation only")
     parser.add_argument("--epochs", type=int, default=None, help="quality: default the recipe's; stability: 3")

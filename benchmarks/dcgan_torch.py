@@ -17,9 +17,14 @@ update on a real batch and a generated batch (two calls), then one generator upd
 on fresh latents. During the generator update the discriminator's parameters do
 not require gradients (the usual idiom; it spares their weight gradients).
 
-Images arrive as NCHW float32 in [-1, 1]; `torch.set_num_threads(os.cpu_count())`.
+Images arrive as NCHW float32 in [-1, 1]; `torch.set_num_threads(os.cpu_count())`. With
+`bfloat16=True` the forward passes and losses run under `torch.autocast("cpu",
+dtype=torch.bfloat16)` (PyTorch's mixed precision: bfloat16 convolutions and linear layers,
+float32 parameters, optimizer state and batch-norm statistics); the backward passes follow the
+forward's dtypes, as autocast intends.
 """
 
+import contextlib
 import os
 
 import numpy as np
@@ -98,9 +103,10 @@ class TorchDCGAN:
     Args:
         latent_dim, image_shape, base_filters: as `kgen.models.DCGAN`.
         seed: int, seeds the initial weights and the latents.
+        bfloat16: bool, the training step's forward passes under bfloat16 autocast.
     """
 
-    def __init__(self, latent_dim=64, image_shape=(28, 28, 1), base_filters=64, seed=0):
+    def __init__(self, latent_dim=64, image_shape=(28, 28, 1), base_filters=64, seed=0, bfloat16=False):
         torch.set_num_threads(os.cpu_count())
         torch.manual_seed(seed)
         self.latent_dim = latent_dim
@@ -112,6 +118,10 @@ class TorchDCGAN:
         self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.loss_fn = nn.BCEWithLogitsLoss()
         self.rng = torch.Generator().manual_seed(seed)
+        self.bfloat16 = bfloat16
+
+    def _autocast(self):
+        return torch.autocast("cpu", dtype=torch.bfloat16) if self.bfloat16 else contextlib.nullcontext()
 
     def train_step(self, real):
         """One discriminator and one generator update on a real NCHW batch in [-1, 1]; returns the losses."""
@@ -120,17 +130,19 @@ class TorchDCGAN:
         n = real.shape[0]
         ones, zeros = torch.ones(n, 1), torch.zeros(n, 1)
 
-        with torch.no_grad():
+        with torch.no_grad(), self._autocast():
             fake = self.generator(torch.randn(n, self.latent_dim, generator=self.rng))
         self.d_optimizer.zero_grad(set_to_none=True)
-        d_loss = self.loss_fn(self.discriminator(real), ones) + self.loss_fn(self.discriminator(fake), zeros)
+        with self._autocast():
+            d_loss = self.loss_fn(self.discriminator(real), ones) + self.loss_fn(self.discriminator(fake), zeros)
         d_loss.backward()
         self.d_optimizer.step()
 
         self.discriminator.requires_grad_(False)
         self.g_optimizer.zero_grad(set_to_none=True)
-        fake = self.generator(torch.randn(n, self.latent_dim, generator=self.rng))
-        g_loss = self.loss_fn(self.discriminator(fake), ones)
+        with self._autocast():
+            fake = self.generator(torch.randn(n, self.latent_dim, generator=self.rng))
+            g_loss = self.loss_fn(self.discriminator(fake), ones)
         g_loss.backward()
         self.g_optimizer.step()
         self.discriminator.requires_grad_(True)

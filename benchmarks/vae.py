@@ -2,11 +2,23 @@
 
 Speed (default): trains each model on the same Fashion-MNIST images with the same
 batch size, one epoch at a time in turn, and prints the median epochs/s of each and
-the ratio to the reference, for kgen's preset architecture (without and with
-XLA, `jit_compile=True`) and for kgen's VAE on the reference's own network.
-Tracing is excluded: each model first runs one untimed epoch.
+the ratios to the reference and to PyTorch, for kgen's preset architecture (float32;
+bfloat16, `compile(precision="bfloat16")`; float32 with XLA, `jit_compile=True`),
+for kgen's VAE on the reference's own network and, when torch is importable, for
+the preset's networks re-implemented layer for layer in PyTorch
+(benchmarks/vae_torch.py; trainable parameter counts asserted equal to kgen's), in
+float32 and under bfloat16 autocast, with the same loss (single-sample negative
+ELBO on dynamically binarized images, analytic KL) and Adam(1e-3). "vs PyTorch"
+compares each row with the PyTorch row of its own precision. The last two lines
+are issue 17's targets: kgen float32 against PyTorch float32, and kgen bfloat16
+against kgen float32. Tracing is excluded: each model first runs one untimed epoch.
+Run it on an otherwise idle machine: PyTorch's OpenMP threads wait on each other at
+every parallel region, and with the cores busy elsewhere its rows ran 10x (float32)
+to 30x (bfloat16) slower than when alone (OMP_WAIT_POLICY=PASSIVE or one thread
+recovers most of it), while TensorFlow's thread pool degrades gracefully.
 
-    python benchmarks/vae.py [--epochs 5] [--batch-size 128] [--latent-dim 16]
+    python benchmarks/vae.py [--epochs 5] [--batch-size 128] [--latent-dim 16] [--images 60000]
+    python benchmarks/vae.py --images 512 --epochs 1     # smoke test only, numbers meaningless
 
 Quality (--quality): trains kgen's preset recipe and the reference for the same
 number of epochs (reference: Adam 1e-3, single-sample ELBO, dynamically binarized
@@ -34,6 +46,15 @@ from kgen.eval import scores as eval_scores  # noqa: E402
 from kgen.recipes import ImageData, VAEFashionMNIST  # noqa: E402
 
 
+def _load_torch():
+    try:
+        import vae_torch
+    except ImportError as error:
+        print(f"PyTorch rows skipped: torch is not importable ({error}); `pip install torch` to add them.")
+        return None
+    return vae_torch
+
+
 def speed(args):
     """Median seconds per epoch of each model, epochs interleaved so machine noise hits all alike."""
     import statistics
@@ -45,35 +66,71 @@ def speed(args):
     reference = ReferenceVAE(args.latent_dim)
     reference.compile(optimizer=keras.optimizers.Adam())
     recipe = VAEFashionMNIST(latent_dim=args.latent_dim)
-    preset = recipe.build(None)
+    data = ImageData(x, features=None)  # sizes the preset's networks
+    preset = recipe.build(data)
     preset.compile()
-    preset_xla = recipe.build(None)
+    preset_bf16 = recipe.build(data)
+    preset_bf16.compile(precision="bfloat16")
+    preset_xla = recipe.build(data)
     preset_xla.compile(jit_compile=True)
     same_network = VAE(*keras_io_parts(args.latent_dim), args.latent_dim)
     same_network.compile()
     models = {
         "keras.io-style reference": reference,
         "kgen VAE, preset architecture": preset,
+        "kgen VAE, preset architecture, bfloat16": preset_bf16,
         "kgen VAE, preset arch., XLA": preset_xla,
         "kgen VAE, keras.io architecture": same_network,
     }
-    for model in models.values():  # an untimed epoch traces every batch shape
-        model.fit(x, epochs=1, batch_size=args.batch_size, verbose=0)
-    seconds = {label: [] for label in models}
+    params = {label: sum(int(np.prod(v.shape)) for v in model.trainable_variables) for label, model in models.items()}
+    contestants = {  # label -> one epoch
+        label: lambda model=model: model.fit(x, epochs=1, batch_size=args.batch_size, verbose=0)
+        for label, model in models.items()
+    }
+    vae_torch = _load_torch()
+    torch_labels = {}  # precision -> the PyTorch row's label
+    if vae_torch is not None:
+        import torch
+
+        nchw = np.ascontiguousarray(x.transpose(0, 3, 1, 2))  # once, outside the timed epochs
+        parts = {"encoder": preset.encoder, "decoder": preset.decoder}
+        kgen_counts = {name: sum(int(np.prod(v.shape)) for v in part.trainable_variables) for name, part in parts.items()}
+        for precision in ("float32", "bfloat16"):
+            label = torch_labels[precision] = f"PyTorch {torch.__version__}" + (
+                ", bfloat16 autocast" if precision == "bfloat16" else "")
+            peer = vae_torch.TorchVAE(args.latent_dim, x.shape[1:], seed=args.seed, bfloat16=precision == "bfloat16")
+            counts = {name: vae_torch.parameter_counts(getattr(peer, name))[0] for name in parts}
+            assert counts == kgen_counts, f"torch networks differ from kgen's: {counts} != {kgen_counts}"
+            params[label] = sum(counts.values())
+            contestants[label] = lambda peer=peer: peer.fit_epoch(nchw, args.batch_size)
+        print(f"trainable parameters: kgen encoder {kgen_counts['encoder']:,d}, decoder {kgen_counts['decoder']:,d}; "
+              f"PyTorch the same (asserted)")
+    for run in contestants.values():  # an untimed epoch traces every batch shape
+        run()
+    seconds = {label: [] for label in contestants}
     for _ in range(args.epochs):
-        for label, model in models.items():
+        for label, run in contestants.items():
             start = time.perf_counter()
-            model.fit(x, epochs=1, batch_size=args.batch_size, verbose=0)
+            run()
             seconds[label].append(time.perf_counter() - start)
     medians = {label: statistics.median(times) for label, times in seconds.items()}
     base = medians["keras.io-style reference"]
     print(f"{len(x)} images, batch {args.batch_size}, {args.epochs} interleaved epochs each, "
           f"latent {args.latent_dim}, {os.cpu_count()} CPUs")
-    print(f"{'model':34} {'params':>9} {'median s/epoch':>14} {'fastest':>8} {'epochs/s':>9} {'vs reference':>12}")
-    for label, model in models.items():
-        params = sum(int(np.prod(v.shape)) for v in model.trainable_variables)
-        print(f"{label:34} {params:9,d} {medians[label]:14.2f} {min(seconds[label]):8.2f} "
-              f"{1 / medians[label]:9.4f} {base / medians[label]:11.2f}x")
+    print(f"{'model':40} {'params':>9} {'median s/epoch':>14} {'fastest':>8} {'epochs/s':>9} {'vs reference':>12} "
+          f"{'vs PyTorch':>10}")
+    for label in contestants:
+        peer_label = torch_labels.get("bfloat16" if "bfloat16" in label else "float32")
+        versus_torch = f"{medians[peer_label] / medians[label]:9.2f}x" if peer_label else f"{'-':>10}"
+        print(f"{label:40} {params[label]:9,d} {medians[label]:14.2f} {min(seconds[label]):8.2f} "
+              f"{1 / medians[label]:9.4f} {base / medians[label]:11.2f}x {versus_torch}")
+    print("ratios: median epoch times; vs PyTorch is to the PyTorch row of the row's own precision")
+    kgen32, kgen16 = medians["kgen VAE, preset architecture"], medians["kgen VAE, preset architecture, bfloat16"]
+    if "float32" in torch_labels:  # issue 17's targets
+        print(f"kgen VAE float32: {medians[torch_labels['float32']] / kgen32:.2f}x PyTorch float32 (target >= 1.2)")
+    else:
+        print("kgen VAE float32: - PyTorch float32 (target >= 1.2; no PyTorch row)")
+    print(f"kgen VAE bfloat16: {kgen32 / kgen16:.2f}x kgen float32 (target >= 1.5)")
 
 
 def quality(args):
