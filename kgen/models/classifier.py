@@ -111,10 +111,13 @@ class Classifier(KgenModel):
         The optimizer is built here, inside any strategy scope (Keras issue 23085).
 
         Args:
-            optimizer, loss, metrics, **kwargs: as `keras.Model.compile` (None: the defaults above).
+            optimizer: a Keras optimizer or its name (default "adam").
+            loss: a Keras loss or None (sparse cross-entropy on logits).
+            metrics: a list of metrics or None (["accuracy"]).
             precision: None (the layers' dtype policies as they are), "float32", or
                 "bfloat16": the network computes in Keras's mixed_bfloat16 policy but for its
                 last layer (the logits stay float32; see `kgen.core.precision`).
+            **kwargs: passed to `keras.Model.compile`.
         """
         self.precision = precision
         if precision is not None:
