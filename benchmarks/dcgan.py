@@ -97,13 +97,13 @@ def _forward_macs(model):
     return total
 
 
-def _matmul_ceiling(repeats=10):
-    """The best float32 matrix-product rate of this process, in multiply-adds/s (2048x1024 by 1024x1024)."""
-    a, b = tf.random.normal([2048, 1024]), tf.random.normal([1024, 1024])
+def _matmul_ceiling(repeats=10, dtype=tf.float32):
+    """The best matrix-product rate of this process in `dtype`, in multiply-adds/s (2048x1024 by 1024x1024)."""
+    a, b = tf.cast(tf.random.normal([2048, 1024]), dtype), tf.cast(tf.random.normal([1024, 1024]), dtype)
 
     @tf.function
     def product():
-        return tf.reduce_sum(tf.matmul(a, b))
+        return tf.reduce_sum(tf.cast(tf.matmul(a, b), tf.float32))
 
     product()
     best = 0.0
@@ -208,13 +208,15 @@ def speed(args):
             seconds[label].append(time.perf_counter() - start)
     rate = {label: len(x) / statistics.median(times) for label, times in seconds.items()}
     ceiling = max(ceiling, _matmul_ceiling())
+    bfloat16_ceiling = max(_matmul_ceiling(dtype=tf.bfloat16), _matmul_ceiling(dtype=tf.bfloat16))
 
     print(f"{len(x)} images, batch {args.batch_size}, median of {args.rounds} interleaved epochs, latent "
           f"{args.latent_dim}, base_filters {args.base_filters}, {os.cpu_count()} CPUs; kgen's compile() "
           f"default here: jit_compile={default_jit}")
     print(f"work: generator forward {g_macs / 1e6:.1f} M multiply-adds per image, discriminator forward "
           f"{d_macs / 1e6:.1f} M; one alternating step ~4 G + 8 D = {step_macs / 1e6:.0f} M per image. float32 "
-          f"matrix-product ceiling of this process: {ceiling / 1e9:.0f} G multiply-adds/s")
+          f"matrix-product ceiling of this process: {ceiling / 1e9:.0f} G multiply-adds/s (bfloat16: "
+          f"{bfloat16_ceiling / 1e9:.0f}, {bfloat16_ceiling / ceiling:.2f}x); 'of ceiling' is of the float32 one")
     reference = REFERENCE if REFERENCE in rate else None  # the float32 reference, what every ratio is to
     print(f"{'contestant':56} {'s/epoch':>8} {'images/s':>9} {'vs reference':>12} {'vs PyTorch':>10} "
           f"{'of ceiling':>10}")
