@@ -29,9 +29,9 @@ class PixelCNNFashionMNIST(ImageRecipe):
     """`kgen.models.PixelCNN` with a Bernoulli likelihood on dynamically binarized Fashion-MNIST.
 
     Examples:
-        >>> recipe = kgen.recipes.PixelCNNFashionMNIST(filters=48, epochs=7)
-        >>> recipe.command("runs/pixelcnn48")
-        'kgen train pixelcnn --epochs 7 --filters 48 --out runs/pixelcnn48'
+        >>> recipe = kgen.recipes.PixelCNNFashionMNIST(filters=64, epochs=9)
+        >>> recipe.command("runs/pixelcnn64")
+        'kgen train pixelcnn --epochs 9 --filters 64 --out runs/pixelcnn64'
 
     Reference:
         van den Oord et al., "Conditional Image Generation with PixelCNN Decoders", NeurIPS 2016.
@@ -43,8 +43,8 @@ class PixelCNNFashionMNIST(ImageRecipe):
     summary = "Gated PixelCNN, Bernoulli likelihood on dynamically binarized Fashion-MNIST, exact NLL"
     headline_metrics = ("test_nll", "bits_per_dim", "fd_test")
 
-    epochs: int = hyperparameter(8, "passes over the training set")
-    filters: int = hyperparameter(32, "channels of each stack")
+    epochs: int = hyperparameter(7, "passes over the training set")
+    filters: int = hyperparameter(48, "channels of each stack")
     num_layers: int = hyperparameter(12, "gated blocks")
     batch_size: int = hyperparameter(64, "images per step")
     learning_rate: float = hyperparameter(1e-3, "initial learning rate, cosine-decayed to 0")
