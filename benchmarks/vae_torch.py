@@ -42,6 +42,7 @@ import os
 
 import torch
 import torch.nn.functional as F
+from dcgan_torch import parameter_counts  # noqa: F401 (benchmarks/vae.py counts through this module)
 from torch import nn
 
 
@@ -111,13 +112,6 @@ def _init_weights(module):
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.xavier_uniform_(module.weight)
         nn.init.zeros_(module.bias)
-
-
-def parameter_counts(module):
-    """(trainable parameters, parameters + batch-norm running statistics), as Keras counts them."""
-    trainable = sum(p.numel() for p in module.parameters())
-    statistics = sum(b.numel() for name, b in module.named_buffers() if name.endswith(("running_mean", "running_var")))
-    return trainable, trainable + statistics
 
 
 class TorchVAE:
