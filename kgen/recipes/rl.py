@@ -157,7 +157,8 @@ class DQNRecipe(AgentRecipe):
 
 @dataclasses.dataclass(frozen=True)
 class DQNCartPole(DQNRecipe):
-    """`dqn_cartpole`: `kgen.rl.DQNAgent`'s defaults, which are this recipe, for 50,000 steps.
+    """`dqn_cartpole`: `kgen.rl.DQNAgent`'s defaults for 50,000 steps, in batches of 64 (the zoo's):
+    half the gradient work of the agent's 128, as reliable on these seeds.
 
     Examples:
         >>> recipe = kgen.recipes.DQNCartPole(env_steps=1000)
@@ -173,6 +174,7 @@ class DQNCartPole(DQNRecipe):
     summary = "Double DQN for gymnasium CartPole-v1, 256x256 MLP, trained 50,000 env steps"
 
     learning_rate: float = redefault(DQNRecipe, "learning_rate", DQNAgent.default_learning_rate)
+    batch_size: int = redefault(DQNRecipe, "batch_size", 64)
 
 
 @dataclasses.dataclass(frozen=True)
