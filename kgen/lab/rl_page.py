@@ -44,7 +44,7 @@ AGENT_ARGUMENTS = dict(
     target_update_interval=1_000,
     exploration_final_eps=0.04,
 )
-"""The page agent's fixed `DQNAgent` arguments. Against the `dqn_cartpole` recipe (256x256 units, batch 128,
+"""The page agent's fixed `DQNAgent` arguments. Against the `dqn_cartpole` recipe (256x256 units, batch 64,
 a gradient step per env step, the target copied every round): a 64x64 network and batch 256 (settings) and a
 gradient step per 8 env steps, so that "very fast" runs thousands of env steps a second on two cores, each
 transition still drawn ~32 times; the target network is copied every 1,000 env steps (4 rounds, 128 gradient

@@ -158,7 +158,7 @@ class DQNRecipe(AgentRecipe):
 @dataclasses.dataclass(frozen=True)
 class DQNCartPole(DQNRecipe):
     """`dqn_cartpole`: `kgen.rl.DQNAgent`'s defaults for 50,000 steps, in batches of 64 (the zoo's):
-    half the gradient work of the agent's 128, as reliable on these seeds.
+    half the gradient work of the agent's 128, and 5 of seeds 0-5 solved either way (docs/rl.md).
 
     Examples:
         >>> recipe = kgen.recipes.DQNCartPole(env_steps=1000)
