@@ -48,11 +48,37 @@ def test_model_patience_stops_a_model_fit_once_the_held_out_loss_stalls():
         ModelBasedAgent("CartPole-v1", **{**SMALL, "model_patience": 0})
 
 
+def _chain(terminated_last):
+    """Transitions 0 -> 1 -> 2 -> 3 -> 4 of one episode, reward 1 each, stored in shuffled order."""
+    states = np.arange(5, dtype="float32")[:, None].repeat(4, axis=1)
+    order = np.array([2, 0, 3, 1])
+    return {"observations": states[:4][order], "next_observations": states[1:][order],
+            "rewards": np.ones(4, "float32"), "terminated": (np.arange(4) == 3)[order] & terminated_last}, order
+
+
+@pytest.mark.parametrize("terminated_last", [False, True])
+def test_the_value_targets_are_lambda_returns_along_the_stored_trajectory(terminated_last):
+    agent = ModelBasedAgent("CartPole-v1", seed=0, gamma=0.5, td_lambda=1.0, **SMALL)
+    transitions, order = _chain(terminated_last)
+    next_values = np.full(4, 8.0)  # V(s') of every step; only the last, truncated, step bootstraps from it
+    last = 1.0 if terminated_last else 1.0 + 0.5 * 8.0
+    expected = [1.0 + 0.5 * (1.0 + 0.5 * (1.0 + 0.5 * last)), 1.0 + 0.5 * (1.0 + 0.5 * last), 1.0 + 0.5 * last, last]
+    np.testing.assert_allclose(agent.lambda_returns(transitions, next_values), np.array(expected)[order])
+    one_step = ModelBasedAgent("CartPole-v1", seed=0, gamma=0.5, td_lambda=0.0, **SMALL)
+    np.testing.assert_allclose(one_step.lambda_returns(transitions, next_values),
+                               1.0 + 0.5 * (1.0 - transitions["terminated"]) * next_values)
+    halfway = ModelBasedAgent("CartPole-v1", seed=0, gamma=0.5, td_lambda=0.5, **SMALL)
+    returns = halfway.lambda_returns(transitions, next_values)
+    first, second = returns[order == 0][0], returns[order == 1][0]
+    assert first == pytest.approx(1.0 + 0.5 * (0.5 * 8.0 + 0.5 * second))
+
+
 def test_the_config_round_trip_keeps_the_ensemble_and_the_planner():
-    agent = ModelBasedAgent("CartPole-v1", seed=0, **SMALL)
+    agent = ModelBasedAgent("CartPole-v1", seed=0, td_lambda=0.5, **SMALL)
     copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(agent))
     copy.set_weights(agent.get_weights())
     assert (copy.planner.horizon, copy.planner.population, copy.ensemble.ensemble_size) == (4, 20, 2)
+    assert copy.td_lambda == 0.5
     np.testing.assert_allclose(np.asarray(copy.preset_probe()), np.asarray(agent.preset_probe()), rtol=1e-6)
 
 
@@ -72,6 +98,7 @@ def test_a_known_termination_replaces_the_head_and_survives_the_config_round_tri
 @pytest.mark.parametrize("bad, named", [
     (dict(horizon=0), "horizon"), (dict(population=0), "population"), (dict(planner="mppi"), "planner"),
     (dict(train_freq=0), "train_freq"), (dict(termination="oracle"), "termination"),
+    (dict(td_lambda=1.5), "td_lambda"),
 ])
 def test_bad_settings_are_kgen_errors(bad, named):
     with pytest.raises(KgenError, match=named):

@@ -259,6 +259,8 @@ class ModelBasedRecipe(AgentRecipe):
     gamma: float = hyperparameter(agent_default(ModelBasedAgent, "gamma"), "discount factor")
     value_steps: int = hyperparameter(agent_default(ModelBasedAgent, "value_steps"),
                                       "gradient steps of the value network per model fit")
+    td_lambda: float = hyperparameter(agent_default(ModelBasedAgent, "td_lambda"),
+                                      "lambda of the value network's lambda-return targets")
     learning_starts: int = hyperparameter(agent_default(ModelBasedAgent, "learning_starts"),
                                           "random env steps before the first model fit")
     train_freq: int = hyperparameter(agent_default(ModelBasedAgent, "train_freq"), "env steps between model fits")

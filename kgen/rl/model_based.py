@@ -17,7 +17,9 @@ from kgen.rl.replay import ReplayBuffer
 from kgen.rl.terminations import termination_rule
 
 VALUE_ROUNDS = 10
-"""Fitted value iteration rounds per refit: targets r + gamma V(s') recomputed this often."""
+"""Fitted value iteration rounds per refit: the value targets recomputed this often."""
+RETURN_TOLERANCE = 1e-4
+"""The lambda-returns are iterated until (gamma lambda)^k falls below this share."""
 VALIDATION_FRACTION = 0.1
 """The share of the transitions (a random one each time) each model fit holds out for `model_val_loss`."""
 
@@ -60,6 +62,11 @@ class ModelBasedAgent(Agent):
         disagreement_penalty: float >= 0, the planner scores a plan by its mean return over the
             members less this times their standard deviation (default 0: the mean; see `Planner`).
         value_steps: int, gradient steps of the value network per refit (default 1000).
+        td_lambda: float in [0, 1], the lambda of the value targets' lambda-returns along the
+            stored trajectories (default 0: one-step targets r + gamma V(s')). One-step targets
+            carry an episode's end back one step per round; lambda-returns carry it as far as
+            the trajectory goes, which is what tells the value how far a drifting state is from
+            its end.
         learning_starts: int, random steps before the first model fit (default 250).
         train_freq: int, environment steps between model fits (default 250).
         model_steps: int, the least gradient steps of each model fit (default 200); with
@@ -101,7 +108,7 @@ class ModelBasedAgent(Agent):
 
     def __init__(self, env, ensemble=None, planner="cem", horizon=15, population=200, elites=20, iterations=3,
                  ensemble_size=5, hidden_units=(64, 64, 64), value_units=(64, 64), gamma=0.99, value_steps=1000,
-                 learning_starts=250, train_freq=250, model_steps=200, model_patience=None, model_batch_size=256,
+                 td_lambda=0.0, learning_starts=250, train_freq=250, model_steps=200, model_patience=None, model_batch_size=256,
                  buffer_size=100_000, termination="learned", disagreement_penalty=0.0, seed=None, **kwargs):
         super().__init__(env, seed=seed, **kwargs)
         if len(self.observation_shape) != 1:
@@ -114,6 +121,7 @@ class ModelBasedAgent(Agent):
         self.buffer_size = check_int("buffer_size", buffer_size, 1)
         self.gamma = check_number("gamma", gamma, 0.0, 1.0, high_open=True)
         self.value_steps = check_int("value_steps", value_steps, VALUE_ROUNDS)
+        self.td_lambda = check_number("td_lambda", td_lambda, 0.0, 1.0)
         self.value_units = None if value_units is None else tuple(check_int("value_units", u, 1) for u in value_units)
         self.termination = termination
         rule = termination_rule(termination, self.env_id)
@@ -187,14 +195,31 @@ class ModelBasedAgent(Agent):
         self.value_optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
+    def lambda_returns(self, transitions, next_values):
+        """The lambda-returns G = r + gamma (1 - terminated) ((1 - lambda) V(s') + lambda G') of the
+        stored transitions, G' the return of the stored transition that starts at s' (V(s') where
+        none does: a truncated episode, or a step the buffer has dropped)."""
+        discounts = self.gamma * (1.0 - transitions["terminated"].astype("float64"))
+        rewards, next_values = transitions["rewards"].astype("float64"), next_values.astype("float64")
+        returns = rewards + discounts * next_values
+        if self.td_lambda == 0.0:
+            return returns
+        successor = successors(transitions["observations"], transitions["next_observations"])
+        followed = successor >= 0
+        decay = self.gamma * self.td_lambda
+        sweeps = len(rewards) if decay >= 1.0 else min(len(rewards), math.ceil(math.log(RETURN_TOLERANCE) / math.log(decay)))
+        for _ in range(max(sweeps, 1)):  # each sweep carries the returns one more step back
+            onward = np.where(followed, returns[successor], next_values)
+            returns = rewards + discounts * ((1.0 - self.td_lambda) * next_values + self.td_lambda * onward)
+        return returns
+
     def fit_value(self, transitions):
-        """`value_steps` gradient steps of fitted value iteration, V(s) <- r + gamma (1 - terminated) V(s'),
-        the targets recomputed `VALUE_ROUNDS` times; returns the last batch's loss."""
-        observations, rewards = transitions["observations"], transitions["rewards"]
-        following, continues = transitions["next_observations"], 1.0 - transitions["terminated"].astype("float32")
+        """`value_steps` gradient steps of fitted value iteration towards the lambda-returns (see
+        `td_lambda`), the targets recomputed `VALUE_ROUNDS` times; returns the last batch's loss."""
+        observations, following = transitions["observations"], transitions["next_observations"]
         loss = float("nan")
         for _ in range(VALUE_ROUNDS):
-            targets = rewards + self.gamma * continues * self.value(following).numpy()
+            targets = self.lambda_returns(transitions, self.value(following).numpy())
             for _ in range(self.value_steps // VALUE_ROUNDS):
                 rows = self.rng.integers(len(observations), size=self.model_batch_size)
                 loss = float(self._value_step(observations[rows], targets[rows].astype("float32")))
@@ -330,8 +355,18 @@ class ModelBasedAgent(Agent):
             "horizon": self.planner.horizon, "population": self.planner.population, "elites": self.planner.elites,
             "iterations": self.planner.iterations, "learning_starts": self.learning_starts,
             "value_units": None if self.value_units is None else list(self.value_units), "gamma": self.gamma, "value_steps": self.value_steps,
+            "td_lambda": self.td_lambda,
             "train_freq": self.train_freq, "model_steps": self.model_steps, "model_patience": self.model_patience,
             "model_batch_size": self.model_batch_size, "buffer_size": self.buffer_size,
             "termination": self.termination, "disagreement_penalty": self.planner.disagreement_penalty,
         })
         return config
+
+
+def successors(observations, next_observations):
+    """For each transition, the index of the one that starts in the state it ends in, or -1.
+
+    The agent stores the state it reached as the next transition's start, so equal bytes mean
+    the same trajectory (whatever order the rows are in, and with vector environments too)."""
+    starts = {row.tobytes(): i for i, row in enumerate(observations)}
+    return np.array([starts.get(row.tobytes(), -1) for row in next_observations], dtype=np.int64)
