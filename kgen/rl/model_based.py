@@ -207,8 +207,8 @@ class ModelBasedAgent(Agent):
         successor = successors(transitions["observations"], transitions["next_observations"])
         followed = successor >= 0
         decay = self.gamma * self.td_lambda
-        sweeps = len(rewards) if decay >= 1.0 else min(len(rewards), math.ceil(math.log(RETURN_TOLERANCE) / math.log(decay)))
-        for _ in range(max(sweeps, 1)):  # each sweep carries the returns one more step back
+        sweeps = 1 if decay == 0.0 else math.ceil(math.log(RETURN_TOLERANCE) / math.log(decay))  # gamma < 1
+        for _ in range(max(1, min(sweeps, len(rewards)))):  # each sweep carries the returns one more step back
             onward = np.where(followed, returns[successor], next_values)
             returns = rewards + discounts * ((1.0 - self.td_lambda) * next_values + self.td_lambda * onward)
         return returns
