@@ -15,8 +15,11 @@ images, fed in turn, for --rounds interleaved rounds, by:
 For each it prints the median, 90th percentile and largest step time (ms, measured
 between consecutive batch-end callbacks, so it includes fetching the batch) and how the
 step times fall into bins of --bin ms, which shows a fixed-rate stall as steps piling
-up at one multiple of a fixed wait. TF_DATA_* and other environment settings can be
-varied from the outside.
+up at one multiple of a fixed wait, and the share of the machine's CPU time the
+hypervisor took away while that feed ran (steal time, /proc/stat; a VM whose vCPUs are
+held to a CPU quota loses them until the end of the host's scheduling period, 100 ms
+by default, which would round steps up to multiples of it). TF_DATA_* and other
+environment settings can be varied from the outside.
 
     python benchmarks/fit_stall.py [--images 6400] [--rounds 3] [--batch-size 128] [--bin 25]
 """
@@ -49,6 +52,16 @@ class StepTimes(keras.callbacks.Callback):
         now = time.perf_counter()
         self.times.append(now - self._last)
         self._last = now
+
+
+def cpu_jiffies():
+    """(steal, total) jiffies of all CPUs since boot from /proc/stat, or None where there is none."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    return fields[7] if len(fields) > 7 else 0, sum(fields[:8])
 
 
 def array_pipeline(x, batch_size, parallel=True, autotune=True):
@@ -102,21 +115,30 @@ def main():
     for feed in feeds.values():  # every path traced and warm
         feed()
     times = {label: [] for label in feeds}
+    steal = {label: [0, 0] for label in feeds}
     labels = list(feeds)
     for round_ in range(args.rounds):
         for label in labels[round_ % len(labels) :] + labels[: round_ % len(labels)]:
+            before = cpu_jiffies()
             feeds[label]()
+            after = cpu_jiffies()
             times[label].extend(timer.times[1:])  # the first step of an epoch also starts the iterator
+            if before and after:
+                steal[label][0] += after[0] - before[0]
+                steal[label][1] += after[1] - before[1]
 
     print(f"{len(x)} images, batch {batch}, {args.rounds} interleaved epochs per feed, jit_compile={args.jit}, "
           f"{os.cpu_count()} CPUs, TensorFlow {tf.__version__}, Keras {keras.__version__}")
-    print(f"{'feed':32} {'median ms':>9} {'p90 ms':>7} {'max ms':>7} {'images/s':>9}  steps per {args.bin:g} ms bin")
+    print(f"{'feed':32} {'median ms':>9} {'p90 ms':>7} {'max ms':>7} {'images/s':>9} {'steal %':>7}  "
+          f"steps per {args.bin:g} ms bin")
     for label, seconds in times.items():
         ms = np.array(seconds) * 1000
         bins = collections.Counter((ms // args.bin * args.bin).astype(int))
         histogram = " ".join(f"{start}:{bins[start]}" for start in sorted(bins))
+        stolen, total = steal[label]
+        stolen = f"{100 * stolen / total:.1f}" if total else "n/a"
         print(f"{label:32} {np.median(ms):9.1f} {np.percentile(ms, 90):7.1f} {ms.max():7.1f} "
-              f"{batch / statistics.median(seconds):9.0f}  {histogram}")
+              f"{batch / statistics.median(seconds):9.0f} {stolen:>7}  {histogram}")
 
 
 if __name__ == "__main__":

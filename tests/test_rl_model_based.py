@@ -73,12 +73,29 @@ def test_the_value_targets_are_lambda_returns_along_the_stored_trajectory(termin
     assert first == pytest.approx(1.0 + 0.5 * (0.5 * 8.0 + 0.5 * second))
 
 
+def test_a_pessimistic_value_is_the_members_mean_less_their_spread_and_each_member_fits_its_own_targets():
+    agent = ModelBasedAgent("CartPole-v1", seed=0, value_members=3, value_pessimism=2.0, **SMALL)
+    agent.compile()
+    states = np.random.default_rng(0).normal(size=(6, 4)).astype("float32")
+    members = agent.member_values(states).numpy()
+    assert members.shape == (3, 6) and members.std(axis=0).min() > 0  # independently initialised
+    np.testing.assert_allclose(agent.value(states), members.mean(axis=0) - 2.0 * members.std(axis=0), rtol=1e-5)
+    transitions, _ = _chain(terminated_last=True)
+    next_values = np.stack([np.full(4, v) for v in (0.0, 4.0, 8.0)])
+    returns = agent.lambda_returns(transitions, next_values)  # one row of one-step targets per member
+    np.testing.assert_allclose(returns, 1.0 + agent.gamma * (1.0 - transitions["terminated"]) * next_values)
+    agent.fit_value(transitions)  # each member moves towards its own targets
+    assert agent.value_optimizer.iterations.numpy() == SMALL["value_steps"]
+
+
 def test_the_config_round_trip_keeps_the_ensemble_and_the_planner():
-    agent = ModelBasedAgent("CartPole-v1", seed=0, td_lambda=0.5, **SMALL)
+    agent = ModelBasedAgent("CartPole-v1", seed=0, td_lambda=0.5, value_members=2, value_pessimism=0.5, **SMALL)
     copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(agent))
     copy.set_weights(agent.get_weights())
     assert (copy.planner.horizon, copy.planner.population, copy.ensemble.ensemble_size) == (4, 20, 2)
-    assert copy.td_lambda == 0.5
+    assert (copy.td_lambda, copy.value_members, copy.value_pessimism) == (0.5, 2, 0.5)
+    states = np.zeros((3, 4), "float32")
+    np.testing.assert_allclose(copy.value(states), agent.value(states), rtol=1e-6)
     np.testing.assert_allclose(np.asarray(copy.preset_probe()), np.asarray(agent.preset_probe()), rtol=1e-6)
 
 
@@ -99,6 +116,8 @@ def test_a_known_termination_replaces_the_head_and_survives_the_config_round_tri
     (dict(horizon=0), "horizon"), (dict(population=0), "population"), (dict(planner="mppi"), "planner"),
     (dict(train_freq=0), "train_freq"), (dict(termination="oracle"), "termination"),
     (dict(td_lambda=1.5), "td_lambda"),
+    (dict(value_members=0), "value_members"), (dict(value_pessimism=-1.0), "value_pessimism"),
+    (dict(value_pessimism=1.0), "value_pessimism"),
 ])
 def test_bad_settings_are_kgen_errors(bad, named):
     with pytest.raises(KgenError, match=named):

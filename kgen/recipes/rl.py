@@ -261,6 +261,10 @@ class ModelBasedRecipe(AgentRecipe):
                                       "gradient steps of the value network per model fit")
     td_lambda: float = hyperparameter(agent_default(ModelBasedAgent, "td_lambda"),
                                       "lambda of the value network's lambda-return targets")
+    value_members: int = hyperparameter(agent_default(ModelBasedAgent, "value_members"),
+                                        "independently fitted value networks")
+    value_pessimism: float = hyperparameter(agent_default(ModelBasedAgent, "value_pessimism"),
+                                            "the planner's value: the members' mean less this times their spread")
     learning_starts: int = hyperparameter(agent_default(ModelBasedAgent, "learning_starts"),
                                           "random env steps before the first model fit")
     train_freq: int = hyperparameter(agent_default(ModelBasedAgent, "train_freq"), "env steps between model fits")

@@ -11,7 +11,7 @@ from kgen.core.exporter import ServingFunction
 from kgen.core.serialization import serializable
 from kgen.core.validation import check_choice, check_int, check_number, fail
 from kgen.rl.agent import Agent, mlp, probe_observations
-from kgen.rl.dynamics import DynamicsEnsemble
+from kgen.rl.dynamics import DynamicsEnsemble, EnsembleDense
 from kgen.rl.planners import METHODS, Planner
 from kgen.rl.replay import ReplayBuffer
 from kgen.rl.terminations import termination_rule
@@ -67,6 +67,12 @@ class ModelBasedAgent(Agent):
             carry an episode's end back one step per round; lambda-returns carry it as far as
             the trajectory goes, which is what tells the value how far a drifting state is from
             its end.
+        value_members: int, independently initialised value networks, each fitted on its own
+            random batches to its own targets (default 1).
+        value_pessimism: float >= 0, the planner's value is the members' mean less this times
+            their standard deviation (default 0: the mean). Where the stored experience says
+            little, the members disagree, so a pessimistic value steers plans back towards
+            states like those already seen (needs `value_members` > 1).
         learning_starts: int, random steps before the first model fit (default 250).
         train_freq: int, environment steps between model fits (default 250).
         model_steps: int, the least gradient steps of each model fit (default 200); with
@@ -108,7 +114,7 @@ class ModelBasedAgent(Agent):
 
     def __init__(self, env, ensemble=None, planner="cem", horizon=15, population=200, elites=20, iterations=3,
                  ensemble_size=5, hidden_units=(64, 64, 64), value_units=(64, 64), gamma=0.99, value_steps=1000,
-                 td_lambda=0.0, learning_starts=250, train_freq=250, model_steps=200, model_patience=None, model_batch_size=256,
+                 td_lambda=0.0, value_members=1, value_pessimism=0.0, learning_starts=250, train_freq=250, model_steps=200, model_patience=None, model_batch_size=256,
                  buffer_size=100_000, termination="learned", disagreement_penalty=0.0, seed=None, **kwargs):
         super().__init__(env, seed=seed, **kwargs)
         if len(self.observation_shape) != 1:
@@ -122,6 +128,10 @@ class ModelBasedAgent(Agent):
         self.gamma = check_number("gamma", gamma, 0.0, 1.0, high_open=True)
         self.value_steps = check_int("value_steps", value_steps, VALUE_ROUNDS)
         self.td_lambda = check_number("td_lambda", td_lambda, 0.0, 1.0)
+        self.value_members = check_int("value_members", value_members, 1)
+        self.value_pessimism = check_number("value_pessimism", value_pessimism, 0.0)
+        if self.value_pessimism and self.value_members == 1:
+            fail("value_pessimism", value_pessimism, "0 with one value member (value_members=1): one member has no spread")
         self.value_units = None if value_units is None else tuple(check_int("value_units", u, 1) for u in value_units)
         self.termination = termination
         rule = termination_rule(termination, self.env_id)
@@ -133,9 +143,15 @@ class ModelBasedAgent(Agent):
         if rule is not None:
             self.ensemble.set_termination_fn(rule)
         self.value_network = None
-        if self.value_units is not None:
+        if self.value_units is not None and self.value_members == 1:
             self.value_network = mlp(self.value_units, 1, "swish", "value", seed=seed)
             self.value_network.build((None, self.observation_shape[0]))
+        elif self.value_units is not None:
+            self.value_network = keras.Sequential(
+                [EnsembleDense(self.value_members, units, activation, seed=None if seed is None else seed * 1009 + i)
+                 for i, (units, activation) in enumerate(
+                     [(u, "swish") for u in self.value_units] + [(1, None)])], name="value")
+            self.value_network.build((self.value_members, None, self.observation_shape[0]))
         bounds = {} if self.discrete else {"low": self.action_space.low, "high": self.action_space.high}
         self.planner = Planner(
             self.ensemble.step, self.observation_shape[0], num_actions=self.action_size if self.discrete else None,
@@ -178,19 +194,34 @@ class ModelBasedAgent(Agent):
         reward = tf.maximum(self.ensemble.reward_std, tf.abs(self.ensemble.reward_mean))
         return tf.maximum(reward, 1e-6) / (1.0 - self.gamma)
 
-    def _normalised_value(self, states):
+    def _normalised_values(self, states):
+        """Each value member's normalised V of `states`: (N, d) -> (members, N), or of one batch
+        per member: (members, N, d) -> (members, N)."""
         d = self.observation_shape[0]
         x = (tf.cast(states, tf.float32) - self.ensemble.input_mean[:d]) / self.ensemble.input_std[:d]
-        return self.value_network(x)[:, 0]
+        if self.value_members == 1:
+            return self.value_network(tf.reshape(x, [-1, d]))[None, :, 0]
+        if x.shape.rank == 2:
+            x = tf.tile(x[None], [self.value_members, 1, 1])
+        return self.value_network(x)[..., 0]
+
+    def member_values(self, states):
+        """Every value member's V(s): (N, d) -> (value_members, N)."""
+        return self._normalised_values(states) * self._value_scale()
 
     def value(self, states):
-        """V(s), the discounted return expected after `states` (N, d) -> (N,); learnt by fitted TD
-        on the real transitions, the planner's estimate of what comes after its horizon."""
-        return self._normalised_value(states) * self._value_scale()
+        """V(s), the discounted return expected after `states` (N, d) -> (N,): the value
+        members' mean less `value_pessimism` times their standard deviation; learnt by fitted
+        TD on the real transitions, the planner's estimate of what comes after its horizon."""
+        values = self.member_values(states)
+        if self.value_members == 1:
+            return values[0]
+        return tf.reduce_mean(values, axis=0) - self.value_pessimism * tf.math.reduce_std(values, axis=0)
 
     def _value_update(self, states, targets):
+        """One step of every member: `states` (members, B, d), `targets` (members, B)."""
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean((self._normalised_value(states) - targets / self._value_scale()) ** 2)
+            loss = tf.reduce_mean((self._normalised_values(states) - targets / self._value_scale()) ** 2)
         variables = self.value_network.trainable_variables
         self.value_optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
@@ -198,7 +229,8 @@ class ModelBasedAgent(Agent):
     def lambda_returns(self, transitions, next_values):
         """The lambda-returns G = r + gamma (1 - terminated) ((1 - lambda) V(s') + lambda G') of the
         stored transitions, G' the return of the stored transition that starts at s' (V(s') where
-        none does: a truncated episode, or a step the buffer has dropped)."""
+        none does: a truncated episode, or a step the buffer has dropped). `next_values` is (n,),
+        or (members, n) for one set of returns per value member."""
         discounts = self.gamma * (1.0 - transitions["terminated"].astype("float64"))
         rewards, next_values = transitions["rewards"].astype("float64"), next_values.astype("float64")
         returns = rewards + discounts * next_values
@@ -209,20 +241,22 @@ class ModelBasedAgent(Agent):
         decay = self.gamma * self.td_lambda
         sweeps = 1 if decay == 0.0 else math.ceil(math.log(RETURN_TOLERANCE) / math.log(decay))  # gamma < 1
         for _ in range(max(1, min(sweeps, len(rewards)))):  # each sweep carries the returns one more step back
-            onward = np.where(followed, returns[successor], next_values)
+            onward = np.where(followed, np.take(returns, successor, axis=-1), next_values)
             returns = rewards + discounts * ((1.0 - self.td_lambda) * next_values + self.td_lambda * onward)
         return returns
 
     def fit_value(self, transitions):
         """`value_steps` gradient steps of fitted value iteration towards the lambda-returns (see
-        `td_lambda`), the targets recomputed `VALUE_ROUNDS` times; returns the last batch's loss."""
+        `td_lambda`), the targets recomputed `VALUE_ROUNDS` times, each member towards its own
+        and on its own random batches; returns the last batch's loss."""
         observations, following = transitions["observations"], transitions["next_observations"]
         loss = float("nan")
         for _ in range(VALUE_ROUNDS):
-            targets = self.lambda_returns(transitions, self.value(following).numpy())
+            targets = self.lambda_returns(transitions, self.member_values(following).numpy())
             for _ in range(self.value_steps // VALUE_ROUNDS):
-                rows = self.rng.integers(len(observations), size=self.model_batch_size)
-                loss = float(self._value_step(observations[rows], targets[rows].astype("float32")))
+                rows = self.rng.integers(len(observations), size=(self.value_members, self.model_batch_size))
+                batch_targets = np.take_along_axis(targets, rows, axis=1).astype("float32")
+                loss = float(self._value_step(observations[rows], batch_targets))
         return loss
 
     def _start(self):
@@ -355,7 +389,7 @@ class ModelBasedAgent(Agent):
             "horizon": self.planner.horizon, "population": self.planner.population, "elites": self.planner.elites,
             "iterations": self.planner.iterations, "learning_starts": self.learning_starts,
             "value_units": None if self.value_units is None else list(self.value_units), "gamma": self.gamma, "value_steps": self.value_steps,
-            "td_lambda": self.td_lambda,
+            "td_lambda": self.td_lambda, "value_members": self.value_members, "value_pessimism": self.value_pessimism,
             "train_freq": self.train_freq, "model_steps": self.model_steps, "model_patience": self.model_patience,
             "model_batch_size": self.model_batch_size, "buffer_size": self.buffer_size,
             "termination": self.termination, "disagreement_penalty": self.planner.disagreement_penalty,
