@@ -62,6 +62,9 @@ import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import kgen  # noqa: E402, F401 - before TensorFlow: kgen chooses its CPU kernels (kgen.core.cpu_kernels)
+
+# isort: split
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
@@ -71,6 +74,7 @@ from dcgan_reference import ReferenceDCGAN  # noqa: E402
 
 from kgen import datasets, metrics  # noqa: E402
 from kgen.callbacks import FrechetDistance  # noqa: E402
+from kgen.core import cpu_kernels  # noqa: E402
 from kgen.core.precision import set_precision  # noqa: E402
 from kgen.recipes import DCGANFashionMNIST, ImageData  # noqa: E402
 
@@ -211,7 +215,7 @@ def speed(args):
     bfloat16_ceiling = max(_matmul_ceiling(dtype=tf.bfloat16), _matmul_ceiling(dtype=tf.bfloat16))
 
     print(f"{len(x)} images, batch {args.batch_size}, median of {args.rounds} interleaved epochs, latent "
-          f"{args.latent_dim}, base_filters {args.base_filters}, {os.cpu_count()} CPUs; kgen's compile() "
+          f"{args.latent_dim}, base_filters {args.base_filters}, {os.cpu_count()} CPUs, TF_ENABLE_ONEDNN_OPTS={os.environ.get(cpu_kernels.SETTING)}; kgen's compile() "
           f"default here: jit_compile={default_jit}")
     print(f"work: generator forward {g_macs / 1e6:.1f} M multiply-adds per image, discriminator forward "
           f"{d_macs / 1e6:.1f} M; one alternating step ~4 G + 8 D = {step_macs / 1e6:.0f} M per image. float32 "

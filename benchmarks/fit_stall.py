@@ -32,6 +32,9 @@ import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import kgen  # noqa: E402, F401 - before TensorFlow: kgen chooses its CPU kernels (kgen.core.cpu_kernels)
+
+# isort: split
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
@@ -40,6 +43,7 @@ import tensorflow as tf  # noqa: E402
 from dcgan_reference import ReferenceDCGAN  # noqa: E402
 
 from kgen import datasets  # noqa: E402
+from kgen.core import cpu_kernels  # noqa: E402
 
 
 class StepTimes(keras.callbacks.Callback):
@@ -128,7 +132,7 @@ def main():
                 steal[label][1] += after[1] - before[1]
 
     print(f"{len(x)} images, batch {batch}, {args.rounds} interleaved epochs per feed, jit_compile={args.jit}, "
-          f"{os.cpu_count()} CPUs, TensorFlow {tf.__version__}, Keras {keras.__version__}")
+          f"{os.cpu_count()} CPUs, TF_ENABLE_ONEDNN_OPTS={os.environ.get(cpu_kernels.SETTING)}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
     print(f"{'feed':32} {'median ms':>9} {'p90 ms':>7} {'max ms':>7} {'images/s':>9} {'steal %':>7}  "
           f"steps per {args.bin:g} ms bin")
     for label, seconds in times.items():

@@ -34,6 +34,9 @@ import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import kgen  # noqa: E402, F401 - before TensorFlow: kgen chooses its CPU kernels (kgen.core.cpu_kernels)
+
+# isort: split
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
@@ -42,6 +45,7 @@ import tensorflow as tf  # noqa: E402
 from vae_reference import ReferenceVAE, keras_io_parts  # noqa: E402
 
 from kgen import datasets  # noqa: E402
+from kgen.core import cpu_kernels  # noqa: E402
 from kgen.eval import scores as eval_scores  # noqa: E402
 from kgen.recipes import ImageData, VAEFashionMNIST  # noqa: E402
 
@@ -116,7 +120,7 @@ def speed(args):
     medians = {label: statistics.median(times) for label, times in seconds.items()}
     base = medians["keras.io-style reference"]
     print(f"{len(x)} images, batch {args.batch_size}, {args.epochs} interleaved epochs each, "
-          f"latent {args.latent_dim}, {os.cpu_count()} CPUs")
+          f"latent {args.latent_dim}, {os.cpu_count()} CPUs, TF_ENABLE_ONEDNN_OPTS={os.environ.get(cpu_kernels.SETTING)}")
     print(f"{'model':40} {'params':>9} {'median s/epoch':>14} {'fastest':>8} {'epochs/s':>9} {'vs reference':>12} "
           f"{'vs PyTorch':>10}")
     for label in contestants:

@@ -12,8 +12,9 @@ The package is layered, imports running only downward: `core` -> `ops` ->
 in those layers.
 """
 
-from kgen.core import quiet_start
+from kgen.core import cpu_kernels, quiet_start
 
+cpu_kernels.prefer_onednn()
 if quiet_start.running_as_command() and not quiet_start.verbose():
     quiet_start.start_tensorflow_quietly()
 
