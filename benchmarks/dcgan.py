@@ -11,7 +11,9 @@ PyTorch (benchmarks/dcgan_torch.py). All have the same generator and discriminat
 the same work per step. Each contestant is warmed up untimed (tracing, XLA
 compilation, first steps), then all run one epoch each in turn for --rounds
 interleaved rounds; the table has the median images/s of each, the ratios to
-the reference and to PyTorch, and the share of this process's float32
+the reference and to PyTorch, the slowest epoch over the median one (an epoch that
+waited for tf.data's autotuning thread shows here: see `kgen.core.feeding`), and the
+share of this process's float32
 matrix-product ceiling each reaches (multiply-adds per image of one alternating
 step, counted from the layers, times images/s, over the best rate of a
 2048x1024 by 1024x1024 matmul measured before and after). --jit on|off keeps
@@ -223,14 +225,15 @@ def speed(args):
           f"{bfloat16_ceiling / 1e9:.0f}, {bfloat16_ceiling / ceiling:.2f}x); 'of ceiling' is of the float32 one")
     reference = REFERENCE if REFERENCE in rate else None  # the float32 reference, what every ratio is to
     print(f"{'contestant':56} {'s/epoch':>8} {'images/s':>9} {'vs reference':>12} {'vs PyTorch':>10} "
-          f"{'of ceiling':>10}")
+          f"{'of ceiling':>10} {'slowest':>8}")
     for label in contestants:
         peer_label = torch_labels.get("bfloat16" if "bfloat16" in label else "float32")
         versus_torch = f"{rate[label] / rate[peer_label]:9.2f}x" if peer_label else f"{'-':>10}"
         versus_reference = f"{rate[label] / rate[reference]:11.2f}x" if reference else f"{'-':>12}"
         print(f"{label:56} {len(x) / rate[label]:8.2f} {rate[label]:9.0f} {versus_reference} {versus_torch} "
-              f"{rate[label] * step_macs / ceiling:10.0%}")
-    print("ratios: to the float32 reference; to PyTorch in the row's own precision")
+              f"{rate[label] * step_macs / ceiling:10.0%} {max(seconds[label]) * rate[label] / len(x):7.2f}x")
+    print("ratios: to the float32 reference; to PyTorch in the row's own precision; slowest: the slowest epoch "
+          "over the median one")
     targets = {"float32": (1.3, 1.2), "bfloat16": (2.0, 1.2)}  # issue 17: vs the float32 reference, vs PyTorch
     for label in models:
         if label.startswith("kgen") and reference:

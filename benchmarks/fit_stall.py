@@ -9,12 +9,15 @@ images, fed in turn, for --rounds interleaved rounds, by:
 - "numpy pipeline, sequential map": the array adapter's own pipeline rebuilt with its
   batch-gathering map run without `num_parallel_calls`;
 - "numpy pipeline, no autotune": the adapter's pipeline with tf.data's autotuning off;
+- "kgen feed": `kgen.core.feeding.array_dataset`, what kgen's models' `fit` turns arrays into;
 - "tensors": a list of batches already in memory, fed by a Python loop calling the
   compiled train step (no tf.data iterator at all, no callbacks: the floor).
 
 For each it prints the median, 90th percentile and largest step time (ms, measured
-between consecutive batch-end callbacks, so it includes fetching the batch) and how the
-step times fall into bins of --bin ms, which shows a fixed-rate stall as steps piling
+between consecutive batch-end callbacks, so it includes fetching the batch), the median
+time from the last batch's end to `fit`'s return (the epoch's tail: where Keras deletes
+the epoch's tf.data iterator, which waits for tf.data's autotuning thread to wake; see
+`kgen.core.feeding`), and how the step times fall into bins of --bin ms, which shows a fixed-rate stall as steps piling
 up at one multiple of a fixed wait, and the share of the machine's CPU time the
 hypervisor took away while that feed ran (steal time, /proc/stat; a VM whose vCPUs are
 held to a CPU quota loses them until the end of the host's scheduling period, 100 ms
@@ -43,7 +46,7 @@ import tensorflow as tf  # noqa: E402
 from dcgan_reference import ReferenceDCGAN  # noqa: E402
 
 from kgen import datasets  # noqa: E402
-from kgen.core import cpu_kernels  # noqa: E402
+from kgen.core import cpu_kernels, feeding  # noqa: E402
 
 
 class StepTimes(keras.callbacks.Callback):
@@ -56,6 +59,10 @@ class StepTimes(keras.callbacks.Callback):
         now = time.perf_counter()
         self.times.append(now - self._last)
         self._last = now
+
+    def tail(self):
+        """Seconds from the last batch's end to now."""
+        return time.perf_counter() - self._last
 
 
 def cpu_jiffies():
@@ -112,6 +119,7 @@ def main():
             tf.data.Dataset.from_tensor_slices(x).batch(batch).prefetch(tf.data.AUTOTUNE), **fit),
         "numpy pipeline, sequential map": lambda: model.fit(array_pipeline(x, batch, parallel=False), **fit),
         "numpy pipeline, no autotune": lambda: model.fit(array_pipeline(x, batch, autotune=False), **fit),
+        "kgen feed": lambda: model.fit(feeding.array_dataset((x,), batch, shuffle=False), **fit),
         "tensors": tensors,
     }
     model.fit(x[: 2 * batch], batch_size=batch, shuffle=False, epochs=1, verbose=0)  # build and trace
@@ -119,12 +127,14 @@ def main():
     for feed in feeds.values():  # every path traced and warm
         feed()
     times = {label: [] for label in feeds}
+    tails = {label: [] for label in feeds}
     steal = {label: [0, 0] for label in feeds}
     labels = list(feeds)
     for round_ in range(args.rounds):
         for label in labels[round_ % len(labels) :] + labels[: round_ % len(labels)]:
             before = cpu_jiffies()
             feeds[label]()
+            tails[label].append(timer.tail())
             after = cpu_jiffies()
             times[label].extend(timer.times[1:])  # the first step of an epoch also starts the iterator
             if before and after:
@@ -133,7 +143,7 @@ def main():
 
     print(f"{len(x)} images, batch {batch}, {args.rounds} interleaved epochs per feed, jit_compile={args.jit}, "
           f"{os.cpu_count()} CPUs, TF_ENABLE_ONEDNN_OPTS={os.environ.get(cpu_kernels.SETTING)}, TensorFlow {tf.__version__}, Keras {keras.__version__}")
-    print(f"{'feed':32} {'median ms':>9} {'p90 ms':>7} {'max ms':>7} {'images/s':>9} {'steal %':>7}  "
+    print(f"{'feed':32} {'median ms':>9} {'p90 ms':>7} {'max ms':>7} {'images/s':>9} {'tail s':>6} {'steal %':>7}  "
           f"steps per {args.bin:g} ms bin")
     for label, seconds in times.items():
         ms = np.array(seconds) * 1000
@@ -142,7 +152,7 @@ def main():
         stolen, total = steal[label]
         stolen = f"{100 * stolen / total:.1f}" if total else "n/a"
         print(f"{label:32} {np.median(ms):9.1f} {np.percentile(ms, 90):7.1f} {ms.max():7.1f} "
-              f"{batch / statistics.median(seconds):9.0f} {stolen:>7}  {histogram}")
+              f"{batch / statistics.median(seconds):9.0f} {statistics.median(tails[label]):6.2f} {stolen:>7}  {histogram}")
 
 
 if __name__ == "__main__":

@@ -217,11 +217,13 @@ def load_fashion_mnist(
         return x, y
     import tensorflow as tf
 
+    from kgen.core.feeding import PREFETCH, without_autotune
+
     batch_size = check_int("batch_size", batch_size, minimum=1)
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    return without_autotune(dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(PREFETCH))
 
 
 def binarize(x, seed=0):

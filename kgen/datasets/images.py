@@ -111,12 +111,14 @@ def load_images(path, image_size=None, channels=None, labels="folders", as_datas
         return loaded
     import tensorflow as tf
 
+    from kgen.core.feeding import PREFETCH, without_autotune
+
     batch_size = check_int("batch_size", batch_size, minimum=1)
     elements = loaded.x if loaded.y is None else (loaded.x, loaded.y)
     dataset = tf.data.Dataset.from_tensor_slices(elements)
     if shuffle:
         dataset = dataset.shuffle(len(loaded.x), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    dataset = without_autotune(dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(PREFETCH))
     dataset.class_names = list(loaded.class_names)
     return dataset
 

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from kgen.core.errors import KgenTypeError
 from kgen.core.exporter import ServingFunction
+from kgen.core.feeding import fit_feed
 from kgen.core.precision import set_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
@@ -146,6 +147,7 @@ class Classifier(KgenModel):
         if not is_data_stream(x):
             x = check_images("x", x, self.image_shape)
             y = check_labels("y", y, len(x), self.num_classes)
+        x, y, kwargs = fit_feed(x, y, args, kwargs)
         return super().fit(x, y, *args, **kwargs)
 
     def features(self, images, batch_size=500):

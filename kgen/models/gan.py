@@ -10,6 +10,7 @@ from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError, KgenValueError
 from kgen.core.exporter import ServingFunction
+from kgen.core.feeding import fit_feed
 from kgen.core.precision import set_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
@@ -427,6 +428,7 @@ class GAN(KgenModel):
             if y is None and self.num_classes is not None:  # class_prior is for sampling, not training
                 fail("y", y, f"class labels in [0, {self.num_classes}): the GAN is conditional; fit on (x, y)")
             y = self.check_labels(y, len(x), name="y")
+        x, y, kwargs = fit_feed(x, y, args, kwargs)
         return super().fit(x, y, *args, **kwargs)
 
     # ------------------------------------------------------------------ user methods

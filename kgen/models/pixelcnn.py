@@ -11,6 +11,7 @@ import tensorflow_probability as tfp
 from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.exporter import ServingFunction
+from kgen.core.feeding import fit_feed
 from kgen.core.precision import check_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
@@ -285,6 +286,7 @@ class PixelCNN(KgenModel):
         if not is_data_stream(x):
             x = self._check_images(x, exact=not (self.likelihood == "bernoulli" and self.binarize))
             y = self._check_labels(y, len(x), "y")
+        x, y, kwargs = fit_feed(x, y, args, kwargs)
         return super().fit(x, y, *args, **kwargs)
 
     def log_prob(self, x, labels=None, batch_size=250):

@@ -9,6 +9,7 @@ from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError
 from kgen.core.exporter import ServingFunction
+from kgen.core.feeding import fit_feed
 from kgen.core.precision import set_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
@@ -284,6 +285,7 @@ class VAE(KgenModel):
             x = self._check_images(x)
         if y is not None:
             fail("y", y, "None: a VAE trains on images alone")
+        x, _, kwargs = fit_feed(x, None, args, kwargs)
         return super().fit(x, None, *args, **kwargs)
 
     def encode(self, x):

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgen.core.feeding import PREFETCH, without_autotune
 from kgen.core.validation import check_int, fail
 
 
@@ -49,7 +50,7 @@ def batch_dataset(examples, indices, strategy=None):
 
     replicas = 1 if strategy is None else strategy.num_replicas_in_sync
     if replicas == 1:
-        return tf.data.Dataset.from_tensor_slices(indices).map(gather).prefetch(tf.data.AUTOTUNE)
+        return without_autotune(tf.data.Dataset.from_tensor_slices(indices).map(gather).prefetch(PREFETCH))
     batches, batch_size = indices.shape
     if batch_size % replicas:
         fail("batch_size", batch_size, f"a multiple of the {replicas} replicas")
@@ -59,7 +60,7 @@ def batch_dataset(examples, indices, strategy=None):
         local = replicas // context.num_input_pipelines
         first = context.input_pipeline_id * local
         mine = per_replica[:, first:first + local].reshape(-1, batch_size // replicas)
-        return tf.data.Dataset.from_tensor_slices(mine).map(gather).prefetch(tf.data.AUTOTUNE)
+        return without_autotune(tf.data.Dataset.from_tensor_slices(mine).map(gather).prefetch(PREFETCH))
 
     return strategy.distribute_datasets_from_function(pipeline)
 

@@ -13,6 +13,7 @@ import tensorflow as tf
 from kgen.core import seeds
 from kgen.core.errors import KgenTypeError
 from kgen.core.exporter import ServingFunction
+from kgen.core.feeding import without_autotune
 from kgen.core.serialization import serializable
 from kgen.core.validation import check_finite, check_int, check_mask, check_number, fail
 from kgen.presets.model import KgenModel
@@ -316,13 +317,13 @@ class DynamicsEnsemble(KgenModel):
         self.adapt(train[0], train[1], train[3], train[2], train[4])
         rng = np.random.default_rng(self.seed)
         weights = rng.poisson(1.0, size=(len(train[0]), self.ensemble_size)).astype("float32")
-        dataset = tf.data.Dataset.from_tensor_slices((*train, weights)).shuffle(
-            len(train[0]), seed=self.seed).batch(batch_size)
+        dataset = without_autotune(tf.data.Dataset.from_tensor_slices((*train, weights)).shuffle(
+            len(train[0]), seed=self.seed).batch(batch_size))
         validation = None
         if held_out:
-            validation = tf.data.Dataset.from_tensor_slices(
+            validation = without_autotune(tf.data.Dataset.from_tensor_slices(
                 (*(a[n - held_out:] for a in arrays), np.ones((held_out, self.ensemble_size), "float32"))
-            ).batch(batch_size)
+            ).batch(batch_size))
         # the dataset shuffles itself; shuffle=False only keeps Keras from warning that it ignores shuffle=True
         return super().fit(dataset, epochs=epochs, validation_data=validation, verbose=verbose, callbacks=callbacks,
                            shuffle=False, **kwargs)

@@ -1,0 +1,72 @@
+"""tf.data pipelines whose iterators end at once: tf.data's autotuning thread off.
+
+A tf.data iterator with autotuning on (tf.data's default, and what Keras's array adapter
+builds for `fit(x_numpy)`) runs a thread that re-tunes the pipeline after sleeps that
+double from 10 ms (TensorFlow 2.21). Deleting the iterator, which Keras does at the end
+of every epoch, often waits for that sleep to end, so an epoch ends only when 10 * (2**k - 1)
+ms have passed since the iterator started: 10.23, 20.47, 40.95 s, ... On 2 cores the
+keras.io-style DCGAN's 50-step epoch computed for 11 s and returned after 20.5 s
+(`python benchmarks/fit_stall.py`: the time after the last batch, per feed). These
+pipelines keep a fixed prefetch instead and never start that thread.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+PREFETCH = 2
+"""Batches prepared ahead of the step (a fixed buffer: the autotuner is off)."""
+KERAS_BATCH_SIZE = 32
+"""`keras.Model.fit`'s default batch size."""
+
+
+def without_autotune(dataset):
+    """`dataset` with tf.data's autotuning off (see the module's docstring)."""
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)
+
+
+def array_dataset(arrays, batch_size, shuffle):
+    """Batches of the rows of `arrays` (a tuple of arrays with one first axis), reshuffled every
+    epoch when `shuffle` (the order drawn from TensorFlow's global seed, as Keras's array adapter's
+    is), the last batch partial as Keras's is; without autotuning, prefetching `PREFETCH` batches."""
+    tensors = tuple(tf.constant(array) for array in arrays)
+    rows = tf.data.Dataset.range(len(arrays[0]))
+    if shuffle:
+        rows = rows.shuffle(len(arrays[0]), reshuffle_each_iteration=True)
+
+    def gather(indices):
+        picked = tuple(tf.gather(tensor, indices) for tensor in tensors)
+        return picked if len(picked) > 1 else picked[0]
+
+    return without_autotune(rows.batch(batch_size).map(gather).prefetch(PREFETCH))
+
+
+def _is_array(x):
+    return isinstance(x, np.ndarray)
+
+
+def fit_feed(x, y, args, kwargs):
+    """`keras.Model.fit`'s (x, y, kwargs) with numpy arrays (x, and `validation_data`) fed as
+    `array_dataset`s, so no epoch waits for tf.data's autotuning thread. Left to Keras as given:
+    anything but numpy arrays, positional arguments after y, `validation_split`, `sample_weight`,
+    `class_weight`, `steps_per_epoch`, and training inside a `tf.distribute` strategy (Keras then
+    shards the batches itself)."""
+    kept = ("sample_weight", "class_weight", "steps_per_epoch")
+    if (not _is_array(x) or args or kwargs.get("validation_split") or any(kwargs.get(name) is not None for name in kept)
+            or tf.distribute.has_strategy() or (y is not None and not _is_array(y))):
+        return x, y, kwargs
+    kwargs = dict(kwargs)
+    batch_size = kwargs.pop("batch_size", None) or KERAS_BATCH_SIZE
+    shuffle = kwargs.pop("shuffle", True)
+    validation = kwargs.get("validation_data")
+    if isinstance(validation, tuple) and validation and all(part is None or _is_array(part) for part in validation):
+        validation = tuple(part for part in validation if part is not None)
+        size = kwargs.pop("validation_batch_size", None) or batch_size
+        kwargs["validation_data"] = array_dataset(validation, size, shuffle=False)
+    elif _is_array(validation):
+        size = kwargs.pop("validation_batch_size", None) or batch_size
+        kwargs["validation_data"] = array_dataset((validation,), size, shuffle=False)
+    data = (x,) if y is None else (x, y)
+    # shuffle=False only keeps Keras from warning that a dataset ignores shuffle=True: this one shuffles itself
+    return array_dataset(data, batch_size, shuffle), None, {**kwargs, "shuffle": False}

@@ -1,0 +1,54 @@
+"""kgen.core.feeding: arrays fed to `fit` as tf.data pipelines without tf.data's autotuning thread."""
+
+import numpy as np
+import tensorflow as tf
+
+from kgen.core import feeding
+
+
+def batches(dataset):
+    return [tuple(np.asarray(part) for part in batch) if isinstance(batch, tuple) else np.asarray(batch)
+            for batch in dataset]
+
+
+def test_array_dataset_batches_every_row_once_per_epoch_and_reshuffles():
+    x, y = np.arange(70, dtype="float32")[:, None], np.arange(70, dtype="int32")
+    dataset = feeding.array_dataset((x, y), 32, shuffle=True)
+    assert dataset.options().autotune.enabled is False
+    first, second = batches(dataset), batches(dataset)
+    assert [len(b[0]) for b in first] == [32, 32, 6]  # the last batch partial, as Keras's array adapter's
+    for epoch in (first, second):
+        images = np.concatenate([b[0][:, 0] for b in epoch])
+        labels = np.concatenate([b[1] for b in epoch])
+        np.testing.assert_array_equal(np.sort(labels), np.arange(70))
+        np.testing.assert_array_equal(images, labels)  # rows stay together
+    assert not np.array_equal(first[0][1], second[0][1])  # a new order every epoch
+
+
+def test_array_dataset_in_order_without_shuffle():
+    dataset = feeding.array_dataset((np.arange(5),), 2, shuffle=False)
+    np.testing.assert_array_equal(np.concatenate(batches(dataset)), np.arange(5))
+
+
+def test_fit_feed_turns_arrays_into_datasets_and_leaves_the_rest_to_keras():
+    x, y = np.zeros((10, 3), "float32"), np.zeros(10, "int32")
+    fed, fed_y, kwargs = feeding.fit_feed(x, y, (), {"batch_size": 4, "epochs": 2, "validation_data": (x, y)})
+    assert isinstance(fed, tf.data.Dataset) and fed_y is None
+    assert kwargs["epochs"] == 2 and kwargs["shuffle"] is False and "batch_size" not in kwargs
+    assert isinstance(kwargs["validation_data"], tf.data.Dataset)
+    assert [len(b[0]) for b in batches(kwargs["validation_data"])] == [4, 4, 2]
+    for kwargs in ({"validation_split": 0.2}, {"sample_weight": np.ones(10)}, {"steps_per_epoch": 2}):
+        assert feeding.fit_feed(x, y, (), kwargs)[0] is x
+    assert feeding.fit_feed(x, y, (4,), {})[0] is x  # a positional batch_size
+    dataset = tf.data.Dataset.from_tensor_slices(x).batch(2)
+    assert feeding.fit_feed(dataset, None, (), {})[0] is dataset
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    with strategy.scope():
+        assert feeding.fit_feed(x, y, (), {})[0] is x
+
+
+def test_kgen_datasets_are_not_autotuned():
+    from kgen.recipes.training import batch_dataset
+
+    dataset = batch_dataset((np.zeros((8, 2), "float32"),), np.arange(8).reshape(2, 4))
+    assert dataset.options().autotune.enabled is False
