@@ -46,9 +46,28 @@ def test_fit_feed_turns_arrays_into_datasets_and_leaves_the_rest_to_keras():
     with strategy.scope():
         assert feeding.fit_feed(x, y, (), {})[0] is x
 
+    class TwoReplicas:
+        num_replicas_in_sync = 2
+
+    assert feeding.fit_feed(x, y, (), {}, TwoReplicas())[0] is x
+    assert feeding.fit_feed(x, y, (), {}, tf.distribute.get_strategy())[0] is not x
+
 
 def test_kgen_datasets_are_not_autotuned():
     from kgen.recipes.training import batch_dataset
 
     dataset = batch_dataset((np.zeros((8, 2), "float32"),), np.arange(8).reshape(2, 4))
     assert dataset.options().autotune.enabled is False
+
+
+def test_a_kgen_model_fits_arrays_through_the_feed(monkeypatch):
+    from kgen.models import Classifier
+
+    fed, original = [], feeding.array_dataset
+    monkeypatch.setattr(feeding, "array_dataset", lambda *a, **k: fed.append(a[1]) or original(*a, **k))
+    model = Classifier(num_classes=3, image_shape=(8, 8, 1), filters=(2, 2), dense_units=4)
+    model.compile()
+    x, y = np.random.default_rng(0).uniform(size=(10, 8, 8, 1)).astype("float32"), np.arange(10) % 3
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, validation_data=(x[:5], y[:5]))
+    assert fed == [4, 4]  # the validation data, then the training data, both at batch 4
+    assert len(history.history["loss"]) == 2 and "val_loss" in history.history

@@ -46,15 +46,16 @@ def _is_array(x):
     return isinstance(x, np.ndarray)
 
 
-def fit_feed(x, y, args, kwargs):
+def fit_feed(x, y, args, kwargs, strategy=None):
     """`keras.Model.fit`'s (x, y, kwargs) with numpy arrays (x, and `validation_data`) fed as
     `array_dataset`s, so no epoch waits for tf.data's autotuning thread. Left to Keras as given:
     anything but numpy arrays, positional arguments after y, `validation_split`, `sample_weight`,
-    `class_weight`, `steps_per_epoch`, and training inside a `tf.distribute` strategy (Keras then
-    shards the batches itself)."""
+    `class_weight`, `steps_per_epoch`, and training inside a `tf.distribute` strategy or for a model
+    built in one with several replicas (`strategy`, the model's: Keras then shards the batches itself)."""
     kept = ("sample_weight", "class_weight", "steps_per_epoch")
     if (not _is_array(x) or args or kwargs.get("validation_split") or any(kwargs.get(name) is not None for name in kept)
-            or tf.distribute.has_strategy() or (y is not None and not _is_array(y))):
+            or tf.distribute.has_strategy() or (strategy is not None and strategy.num_replicas_in_sync > 1)
+            or (y is not None and not _is_array(y))):
         return x, y, kwargs
     kwargs = dict(kwargs)
     batch_size = kwargs.pop("batch_size", None) or KERAS_BATCH_SIZE

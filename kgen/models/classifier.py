@@ -147,7 +147,7 @@ class Classifier(KgenModel):
         if not is_data_stream(x):
             x = check_images("x", x, self.image_shape)
             y = check_labels("y", y, len(x), self.num_classes)
-        x, y, kwargs = fit_feed(x, y, args, kwargs)
+        x, y, kwargs = fit_feed(x, y, args, kwargs, self.distribute_strategy)
         return super().fit(x, y, *args, **kwargs)
 
     def features(self, images, batch_size=500):

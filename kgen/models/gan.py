@@ -428,7 +428,7 @@ class GAN(KgenModel):
             if y is None and self.num_classes is not None:  # class_prior is for sampling, not training
                 fail("y", y, f"class labels in [0, {self.num_classes}): the GAN is conditional; fit on (x, y)")
             y = self.check_labels(y, len(x), name="y")
-        x, y, kwargs = fit_feed(x, y, args, kwargs)
+        x, y, kwargs = fit_feed(x, y, args, kwargs, self.distribute_strategy)
         return super().fit(x, y, *args, **kwargs)
 
     # ------------------------------------------------------------------ user methods

@@ -286,7 +286,7 @@ class PixelCNN(KgenModel):
         if not is_data_stream(x):
             x = self._check_images(x, exact=not (self.likelihood == "bernoulli" and self.binarize))
             y = self._check_labels(y, len(x), "y")
-        x, y, kwargs = fit_feed(x, y, args, kwargs)
+        x, y, kwargs = fit_feed(x, y, args, kwargs, self.distribute_strategy)
         return super().fit(x, y, *args, **kwargs)
 
     def log_prob(self, x, labels=None, batch_size=250):

@@ -285,7 +285,7 @@ class VAE(KgenModel):
             x = self._check_images(x)
         if y is not None:
             fail("y", y, "None: a VAE trains on images alone")
-        x, _, kwargs = fit_feed(x, None, args, kwargs)
+        x, _, kwargs = fit_feed(x, None, args, kwargs, self.distribute_strategy)
         return super().fit(x, None, *args, **kwargs)
 
     def encode(self, x):
