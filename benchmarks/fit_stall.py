@@ -17,8 +17,8 @@ For each it prints the median, 90th percentile and largest step time (ms, measur
 between consecutive batch-end callbacks, so it includes fetching the batch), the median
 time from the last batch's end to `fit`'s return (the epoch's tail: where Keras deletes
 the epoch's tf.data iterator, which waits for tf.data's autotuning thread to wake; see
-`kgen.core.feeding`), and how the step times fall into bins of --bin ms, which shows a fixed-rate stall as steps piling
-up at one multiple of a fixed wait, and the share of the machine's CPU time the
+`kgen.core.feeding`), and how the step times fall into bins of --bin ms, which shows a
+fixed-rate stall as steps piling up at one multiple of a fixed wait, and the share of the machine's CPU time the
 hypervisor took away while that feed ran (steal time, /proc/stat; a VM whose vCPUs are
 held to a CPU quota loses them until the end of the host's scheduling period, 100 ms
 by default, which would round steps up to multiples of it). TF_DATA_* and other
