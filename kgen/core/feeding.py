@@ -26,20 +26,27 @@ def without_autotune(dataset):
     return dataset.with_options(options)
 
 
-def array_dataset(arrays, batch_size, shuffle):
-    """Batches of the rows of `arrays` (a tuple of arrays with one first axis), reshuffled every
-    epoch when `shuffle` (the order drawn from TensorFlow's global seed, as Keras's array adapter's
-    is), the last batch partial as Keras's is; without autotuning, prefetching `PREFETCH` batches."""
+def row_gatherer(arrays):
+    """A function from a batch of row indices to those rows of each of `arrays` (a tuple; one
+    array gives one tensor, several a tuple), the arrays held as tensors: a dataset of indices
+    mapped through it reads batches without copying examples through tf.data."""
     tensors = tuple(tf.constant(array) for array in arrays)
-    rows = tf.data.Dataset.range(len(arrays[0]))
-    if shuffle:
-        rows = rows.shuffle(len(arrays[0]), reshuffle_each_iteration=True)
 
     def gather(indices):
         picked = tuple(tf.gather(tensor, indices) for tensor in tensors)
         return picked if len(picked) > 1 else picked[0]
 
-    return without_autotune(rows.batch(batch_size).map(gather).prefetch(PREFETCH))
+    return gather
+
+
+def array_dataset(arrays, batch_size, shuffle):
+    """Batches of the rows of `arrays` (a tuple of arrays with one first axis), reshuffled every
+    epoch when `shuffle` (the order drawn from TensorFlow's global seed, as Keras's array adapter's
+    is), the last batch partial as Keras's is; without autotuning, prefetching `PREFETCH` batches."""
+    rows = tf.data.Dataset.range(len(arrays[0]))
+    if shuffle:
+        rows = rows.shuffle(len(arrays[0]), reshuffle_each_iteration=True)
+    return without_autotune(rows.batch(batch_size).map(row_gatherer(arrays)).prefetch(PREFETCH))
 
 
 def _is_array(x):
@@ -61,13 +68,11 @@ def fit_feed(x, y, args, kwargs, strategy=None):
     batch_size = kwargs.pop("batch_size", None) or KERAS_BATCH_SIZE
     shuffle = kwargs.pop("shuffle", True)
     validation = kwargs.get("validation_data")
+    validation = (validation,) if _is_array(validation) else validation
     if isinstance(validation, tuple) and validation and all(part is None or _is_array(part) for part in validation):
-        validation = tuple(part for part in validation if part is not None)
         size = kwargs.pop("validation_batch_size", None) or batch_size
-        kwargs["validation_data"] = array_dataset(validation, size, shuffle=False)
-    elif _is_array(validation):
-        size = kwargs.pop("validation_batch_size", None) or batch_size
-        kwargs["validation_data"] = array_dataset((validation,), size, shuffle=False)
+        kwargs["validation_data"] = array_dataset(tuple(part for part in validation if part is not None), size,
+                                                  shuffle=False)
     data = (x,) if y is None else (x, y)
     # shuffle=False only keeps Keras from warning that a dataset ignores shuffle=True: this one shuffles itself
     return array_dataset(data, batch_size, shuffle), None, {**kwargs, "shuffle": False}

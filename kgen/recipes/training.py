@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgen.core.feeding import PREFETCH, without_autotune
+from kgen.core.feeding import PREFETCH, row_gatherer, without_autotune
 from kgen.core.validation import check_int, fail
 
 
@@ -42,12 +42,7 @@ def batch_dataset(examples, indices, strategy=None):
     consecutive slices of every global batch, as `kgen.core.seeds.replica_rows`
     assumes (TensorFlow's own auto-sharding would give a worker every other example).
     """
-    tensors = tuple(tf.constant(array) for array in examples)
-
-    def gather(rows):
-        picked = tuple(tf.gather(tensor, rows) for tensor in tensors)
-        return picked if len(picked) > 1 else picked[0]
-
+    gather = row_gatherer(examples)
     replicas = 1 if strategy is None else strategy.num_replicas_in_sync
     if replicas == 1:
         return without_autotune(tf.data.Dataset.from_tensor_slices(indices).map(gather).prefetch(PREFETCH))
