@@ -1,13 +1,16 @@
 """compile(precision="bfloat16") for the Classifier, the VAE and the GANs: bfloat16 compute in the
 hidden layers, float32 output layers, variables and losses; saved and loaded with the model."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
 
+from kgen.core import precision
 from kgen.core.errors import KgenValueError
 from kgen.core.precision import output_layers, set_precision
-from kgen.models import DCGAN, VAE, Classifier
+from kgen.models import DCGAN, VAE, Classifier, PixelCNN
 from kgen.models import vae_networks as nets
 from kgen.models.dcgan import dcgan_discriminator
 
@@ -100,3 +103,28 @@ def test_precision_survives_a_keras_file(name, tmp_path):
 def test_an_unknown_precision_is_a_kgen_error():
     with pytest.raises(KgenValueError, match="precision must be one of"):
         tiny_models()["vae"].compile(precision="float16")
+
+
+@pytest.mark.parametrize("flags, native", [({"avx2", "amx_bf16"}, True), ({"avx512_bf16"}, True), ({"avx2"}, False),
+                                           (None, None)])
+def test_bfloat16_is_native_reads_the_cpu_flags(monkeypatch, flags, native):
+    monkeypatch.setattr(precision.tf.config, "list_physical_devices", lambda kind: [])
+    monkeypatch.setattr(precision, "cpu_flags", lambda: flags)
+    precision.bfloat16_is_native.cache_clear()
+    try:
+        assert precision.bfloat16_is_native() is native
+    finally:
+        precision.bfloat16_is_native.cache_clear()
+
+
+@pytest.mark.parametrize("native, warned", [(False, True), (True, False), (None, False)])
+def test_bfloat16_warns_where_it_is_emulated(monkeypatch, native, warned):
+    monkeypatch.setattr(precision, "bfloat16_is_native", lambda: native)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        set_precision(tiny_models()["classifier"].head, "bfloat16")
+        PixelCNN(image_shape=(4, 4, 1), filters=4, num_layers=1).compile(precision="bfloat16")
+        set_precision(tiny_models()["classifier"].head, "float32")
+    emulated = [w for w in caught if "emulated" in str(w.message)]
+    assert len(emulated) == (2 if warned else 0)
+    assert all(w.category is RuntimeWarning and 'pass precision="float32"' in str(w.message) for w in emulated)

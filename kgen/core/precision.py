@@ -10,7 +10,11 @@ from them are float32; batch normalization under the mixed policy keeps its stat
 float32 (Keras does). bfloat16 has float32's exponent range, so no loss scale is needed.
 """
 
+import functools
+import warnings
+
 import keras
+import tensorflow as tf
 
 from kgen.core.validation import check_choice, fail
 
@@ -21,6 +25,42 @@ PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
 def check_precision(precision):
     """`precision` if it is one of PRECISIONS, else a KgenValueError naming the argument."""
     return check_choice("precision", precision, PRECISIONS)
+
+
+BFLOAT16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+"""/proc/cpuinfo flags of CPUs whose matrix units multiply bfloat16 natively."""
+
+
+def cpu_flags():
+    """The CPU's feature flags from /proc/cpuinfo, or None where it cannot be read (not Linux)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        return None
+    return None
+
+
+@functools.cache
+def bfloat16_is_native():
+    """True when a GPU or the CPU's matrix units compute bfloat16; False on a CPU without them
+    (bfloat16 is then emulated, and slower than float32); None when the CPU cannot be told."""
+    if tf.config.list_physical_devices("GPU"):
+        return True
+    flags = cpu_flags()
+    return None if flags is None else bool(flags & set(BFLOAT16_CPU_FLAGS))
+
+
+def warn_if_emulated(precision):
+    """A RuntimeWarning when `precision` is "bfloat16" on a machine that emulates it."""
+    if precision == "bfloat16" and bfloat16_is_native() is False:
+        warnings.warn(
+            'precision="bfloat16" on a CPU without bfloat16 matrix units (no amx_bf16 or avx512_bf16 '
+            "in /proc/cpuinfo): bfloat16 is emulated there and trains slower than float32 (the PixelCNN "
+            '9x slower on an AVX2 CPU, benchmarks/pixelcnn_step.py); pass precision="float32"',
+            RuntimeWarning, stacklevel=3)
 
 
 def _parents(layer, network):
@@ -77,6 +117,7 @@ def set_precision(network, precision):
         for layer in network._flatten_layers(include_self=False):
             layer.dtype_policy = "float32"
         return
+    warn_if_emulated(precision)
     kept = output_layers(network)
     for layer in network.layers:
         if not isinstance(layer, keras.layers.InputLayer):

@@ -12,7 +12,7 @@ from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.exporter import ServingFunction
 from kgen.core.feeding import fit_feed
-from kgen.core.precision import check_precision
+from kgen.core.precision import check_precision, warn_if_emulated
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
     check_choice,
@@ -201,6 +201,7 @@ class PixelCNN(KgenModel):
                 compute in float32 (default "float32").
         """
         self.precision = check_precision(precision)
+        warn_if_emulated(self.precision)
         super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
         self.optimizer.build(self.trainable_variables)
 
