@@ -6,6 +6,10 @@ import tensorflow as tf
 from kgen.core import feeding
 
 
+class TwoReplicas:
+    num_replicas_in_sync = 2
+
+
 def batches(dataset):
     return [tuple(np.asarray(part) for part in batch) if isinstance(batch, tuple) else np.asarray(batch)
             for batch in dataset]
@@ -46,9 +50,6 @@ def test_fit_feed_turns_arrays_into_datasets_and_leaves_the_rest_to_keras():
     with strategy.scope():
         assert feeding.fit_feed(x, y, (), {})[0] is x
 
-    class TwoReplicas:
-        num_replicas_in_sync = 2
-
     assert feeding.fit_feed(x, y, (), {}, TwoReplicas())[0] is x
     assert feeding.fit_feed(x, y, (), {}, tf.distribute.get_strategy())[0] is not x
 
@@ -71,3 +72,31 @@ def test_a_kgen_model_fits_arrays_through_the_feed(monkeypatch):
     history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, validation_data=(x[:5], y[:5]))
     assert fed == [4, 4]  # the validation data, then the training data, both at batch 4
     assert len(history.history["loss"]) == 2 and "val_loss" in history.history
+
+
+def test_predict_feed_keeps_the_order_and_leaves_the_rest_to_keras():
+    x = np.arange(70, dtype="float32")[:, None]
+    fed, kwargs = feeding.predict_feed(x, (), {"batch_size": 32, "verbose": 0})
+    assert kwargs == {"verbose": 0} and fed.options().autotune.enabled is False
+    np.testing.assert_array_equal(np.concatenate(batches(fed)), x)
+    dataset = tf.data.Dataset.from_tensor_slices(x).batch(8)
+    assert feeding.predict_feed(dataset, (), {})[0] is dataset
+    assert feeding.predict_feed(x, (16,), {})[0] is x  # a positional batch_size
+    assert feeding.predict_feed(x, (), {"steps": 2})[0] is x
+    assert feeding.predict_feed(x, (), {}, TwoReplicas())[0] is x
+
+
+def test_kgen_predictions_go_through_the_feed(monkeypatch):
+    from kgen.eval.metrics import embed
+    from kgen.models import Classifier
+
+    fed, original = [], feeding.array_dataset
+    monkeypatch.setattr(feeding, "array_dataset", lambda *a, **k: fed.append(a[1]) or original(*a, **k))
+    model = Classifier(num_classes=3, image_shape=(8, 8, 1), filters=(2, 2), dense_units=4)
+    x = np.random.default_rng(0).uniform(size=(10, 8, 8, 1)).astype("float32")
+    logits = model.predict(x, batch_size=4, verbose=0)
+    np.testing.assert_allclose(logits, model(x), rtol=1e-5, atol=1e-6)
+    features = model.features(x, batch_size=3)
+    np.testing.assert_allclose(features, model.feature_extractor(x), rtol=1e-5, atol=1e-6)
+    embed(x, model.feature_extractor)
+    assert fed == [4, 3, 500]

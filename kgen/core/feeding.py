@@ -53,6 +53,12 @@ def _is_array(x):
     return isinstance(x, np.ndarray)
 
 
+def _replicated(strategy):
+    """Whether batches go to several replicas, which Keras then shards itself: inside a
+    `tf.distribute` strategy, or for a model built in one with several (`strategy`, the model's)."""
+    return tf.distribute.has_strategy() or (strategy is not None and strategy.num_replicas_in_sync > 1)
+
+
 def fit_feed(x, y, args, kwargs, strategy=None):
     """`keras.Model.fit`'s (x, y, kwargs) with numpy arrays (x, and `validation_data`) fed as
     `array_dataset`s, so no epoch waits for tf.data's autotuning thread. Left to Keras as given:
@@ -61,8 +67,7 @@ def fit_feed(x, y, args, kwargs, strategy=None):
     built in one with several replicas (`strategy`, the model's: Keras then shards the batches itself)."""
     kept = ("sample_weight", "class_weight", "steps_per_epoch")
     if (not _is_array(x) or args or kwargs.get("validation_split") or any(kwargs.get(name) is not None for name in kept)
-            or tf.distribute.has_strategy() or (strategy is not None and strategy.num_replicas_in_sync > 1)
-            or (y is not None and not _is_array(y))):
+            or _replicated(strategy) or (y is not None and not _is_array(y))):
         return x, y, kwargs
     kwargs = dict(kwargs)
     batch_size = kwargs.pop("batch_size", None) or KERAS_BATCH_SIZE
@@ -76,3 +81,15 @@ def fit_feed(x, y, args, kwargs, strategy=None):
     data = (x,) if y is None else (x, y)
     # shuffle=False only keeps Keras from warning that a dataset ignores shuffle=True: this one shuffles itself
     return array_dataset(data, batch_size, shuffle), None, {**kwargs, "shuffle": False}
+
+
+def predict_feed(x, args, kwargs, strategy=None):
+    """`keras.Model.predict`'s (x, kwargs) with a numpy array x fed as an `array_dataset` in order,
+    so no prediction ends waiting for tf.data's autotuning thread, as Keras's array adapter's
+    can (`python benchmarks/predict_stall.py`). Left to Keras as given: anything but a numpy
+    array, positional arguments after x, `steps`, and several replicas (see `fit_feed`)."""
+    if not _is_array(x) or args or kwargs.get("steps") is not None or _replicated(strategy):
+        return x, kwargs
+    kwargs = dict(kwargs)
+    batch_size = kwargs.pop("batch_size", None) or KERAS_BATCH_SIZE
+    return array_dataset((x,), batch_size, shuffle=False), kwargs

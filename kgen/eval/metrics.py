@@ -11,6 +11,7 @@ feature vectors works too. Nothing here loads a model itself.
 import numpy as np
 
 from kgen.core.errors import KgenTypeError, KgenValueError
+from kgen.core.feeding import predict_feed
 from kgen.core.validation import check_choice, check_finite, check_images, check_int, fail
 
 FEATURES_EXPECTED = (
@@ -24,7 +25,12 @@ def _feature_function(features):
     if hasattr(features, "features"):
         return features.features
     if hasattr(features, "predict"):
-        return lambda x: np.asarray(features.predict(x, batch_size=500, verbose=0))
+        def predict(x):
+            x, kwargs = predict_feed(np.asarray(x), (), {"batch_size": 500},
+                                     getattr(features, "distribute_strategy", None))
+            return np.asarray(features.predict(x, verbose=0, **kwargs))
+
+        return predict
     if callable(features) and not isinstance(features, (str, bytes)):
         return lambda x: np.asarray(features(x))
     fail("features", features, FEATURES_EXPECTED, KgenTypeError)

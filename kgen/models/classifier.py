@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from kgen.core.errors import KgenTypeError
 from kgen.core.exporter import ServingFunction
-from kgen.core.feeding import fit_feed
+from kgen.core.feeding import fit_feed, predict_feed
 from kgen.core.precision import set_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
@@ -150,10 +150,16 @@ class Classifier(KgenModel):
         x, y, kwargs = fit_feed(x, y, args, kwargs, self.distribute_strategy)
         return super().fit(x, y, *args, **kwargs)
 
+    def predict(self, x, *args, **kwargs):
+        """`keras.Model.predict`: the logits, float32 (n, num_classes); a numpy x is fed in order
+        without tf.data's autotuning (`kgen.core.feeding.predict_feed`)."""
+        x, kwargs = predict_feed(x, args, kwargs, self.distribute_strategy)
+        return super().predict(x, *args, **kwargs)
+
     def features(self, images, batch_size=500):
         """Penultimate-layer features, float32 of shape (n, dense_units)."""
-        images = self._check(images)
-        return self.feature_extractor.predict(images, batch_size=batch_size, verbose=0)
+        images, kwargs = predict_feed(self._check(images), (), {"batch_size": batch_size}, self.distribute_strategy)
+        return self.feature_extractor.predict(images, verbose=0, **kwargs)
 
     def predict_proba(self, images, batch_size=500):
         """Class probabilities, float32 of shape (n, num_classes)."""

@@ -9,7 +9,7 @@ from kgen.core import seeds
 from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError
 from kgen.core.exporter import ServingFunction
-from kgen.core.feeding import fit_feed
+from kgen.core.feeding import fit_feed, predict_feed
 from kgen.core.precision import set_precision
 from kgen.core.serialization import serializable
 from kgen.core.validation import (
@@ -298,8 +298,8 @@ class VAE(KgenModel):
 
     def decode(self, z, batch_size=1000):
         """Mean images of p(x|z) for latents z of shape (n, latent_dim), numpy float32."""
-        z = self._check_latents(z)
-        output = self.decoder.predict(z, batch_size=batch_size, verbose=0)
+        z, kwargs = predict_feed(self._check_latents(z), (), {"batch_size": batch_size}, self.distribute_strategy)
+        output = self.decoder.predict(z, verbose=0, **kwargs)
         return keras.ops.convert_to_numpy(self._mean_image(output))
 
     def reconstruct(self, x):
