@@ -73,6 +73,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from dcgan_reference import ReferenceDCGAN  # noqa: E402
+from interleaved import interleaved_seconds  # noqa: E402
 
 from kgen import datasets, metrics  # noqa: E402
 from kgen.callbacks import FrechetDistance  # noqa: E402
@@ -205,13 +206,8 @@ def speed(args):
     ceiling = _matmul_ceiling()
     for run in contestants.values():  # tracing, XLA compilation and first steps, untimed
         run("warmup")
-    seconds = {label: [] for label in contestants}
-    labels = list(contestants)
-    for round_ in range(args.rounds):
-        for label in labels[round_ % len(labels) :] + labels[: round_ % len(labels)]:
-            start = time.perf_counter()
-            contestants[label]("timed")
-            seconds[label].append(time.perf_counter() - start)
+    seconds = interleaved_seconds({label: lambda run=run: run("timed") for label, run in contestants.items()},
+                                  args.rounds, warm_up=False)
     rate = {label: len(x) / statistics.median(times) for label, times in seconds.items()}
     ceiling = max(ceiling, _matmul_ceiling())
     bfloat16_ceiling = max(_matmul_ceiling(dtype=tf.bfloat16), _matmul_ceiling(dtype=tf.bfloat16))
@@ -278,15 +274,7 @@ def generation(args, gan=None, peer=None, torch_label=None):
     }
     if peer is not None:
         generators[f"{torch_label} (no_grad, eval)"] = lambda: peer.generate(n, batch_size=batch)
-    for make in generators.values():
-        make()
-    times = {label: [] for label in generators}
-    for round_ in range(args.rounds):
-        labels = list(generators)
-        for label in labels[round_ % len(labels) :] + labels[: round_ % len(labels)]:
-            start = time.perf_counter()
-            generators[label]()
-            times[label].append(time.perf_counter() - start)
+    times = interleaved_seconds(generators, args.rounds)
     rate = {label: n / statistics.median(measured) for label, measured in times.items()}
     print(f"generation, {n} images of 28x28 at batch {batch}, median of {args.rounds} interleaved rounds:")
     for label in generators:

@@ -14,12 +14,15 @@ machine, estimated as epochs x steps per epoch x the time of a step (the median 
 """
 
 import argparse
+import itertools
 import math
 import os
 import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from interleaved import interleaved_seconds  # noqa: E402
 
 from kgen import datasets, presets, recipes  # noqa: E402
 from kgen.models import DCGAN, VAE, PixelCNN  # noqa: E402
@@ -39,12 +42,9 @@ def sampling_rates(models, n=100, rounds=3):
     draws = {name: sampler(model) for name, model in models.items()}
     for draw in draws.values():
         draw(n, 0)
-    seconds = {name: [] for name in draws}
-    for round_ in range(rounds):
-        for name, draw in draws.items():
-            start = time.perf_counter()
-            draw(n, round_ + 1)
-            seconds[name].append(time.perf_counter() - start)
+    seeds = itertools.count(1)  # every timed draw its own seed
+    seconds = interleaved_seconds({name: lambda draw=draw: draw(n, next(seeds)) for name, draw in draws.items()},
+                                  rounds, warm_up=False)
     return {name: n / statistics.median(times) for name, times in seconds.items()}
 
 

@@ -14,7 +14,6 @@ over the unfused float32 step.
 import argparse
 import os
 import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import kgen  # noqa: E402, F401 - before TensorFlow: kgen chooses its CPU kernels (kgen.core.cpu_kernels)
@@ -23,6 +22,7 @@ import kgen  # noqa: E402, F401 - before TensorFlow: kgen chooses its CPU kernel
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from interleaved import interleaved_seconds  # noqa: E402
 
 from kgen.models import PixelCNN  # noqa: E402
 
@@ -51,16 +51,17 @@ def main():
     images = tf.constant((np.random.default_rng(0).random((args.batch_size, 28, 28, 1)) < 0.3).astype("float32"))
     contestants = {f"{name} {'fused' if fused else 'unfused'}": gradient_step(model, dtype, fused)
                    for name, dtype in (("float32", tf.float32), ("bfloat16", tf.bfloat16)) for fused in (False, True)}
+
+    def steps(step, count):
+        for _ in range(count):
+            gradients = step(images)
+        tf.nest.map_structure(lambda t: t.numpy(), gradients)
+
     for step in contestants.values():
-        tf.nest.map_structure(lambda t: t.numpy(), step(images))  # trace and compile, untimed
-    times = {name: [] for name in contestants}
-    for _ in range(args.rounds):
-        for name, step in contestants.items():
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                gradients = step(images)
-            tf.nest.map_structure(lambda t: t.numpy(), gradients)
-            times[name].append((time.perf_counter() - start) / args.steps * 1000)
+        steps(step, 1)  # trace and compile, untimed
+    seconds = interleaved_seconds({name: lambda step=step: steps(step, args.steps)
+                                   for name, step in contestants.items()}, args.rounds, warm_up=False)
+    times = {name: [1000 * s / args.steps for s in values] for name, values in seconds.items()}
     base = statistics.median(times["float32 unfused"])
     print(f"PixelCNN {args.filters} filters x {args.num_layers} blocks, batch {args.batch_size}: median of "
           f"{args.rounds} interleaved rounds of {args.steps} gradient steps")

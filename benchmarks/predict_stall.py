@@ -16,7 +16,6 @@ Prints each one's median seconds, every round's, and the median over the floor's
 import argparse
 import os
 import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import kgen  # noqa: E402 - before TensorFlow: kgen chooses its CPU kernels (kgen.core.cpu_kernels)
@@ -24,6 +23,7 @@ import kgen  # noqa: E402 - before TensorFlow: kgen chooses its CPU kernels (kge
 # isort: split
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from interleaved import interleaved_seconds  # noqa: E402
 
 BATCH = 500
 
@@ -42,14 +42,7 @@ def main():
         "keras predict": lambda: network.predict(x, batch_size=BATCH, verbose=0),
         "kgen features": lambda: classifier.features(x, batch_size=BATCH),
     }
-    for run in contestants.values():
-        run()  # traced once
-    seconds = {name: [] for name in contestants}
-    for _ in range(args.rounds):
-        for name, run in contestants.items():
-            start = time.perf_counter()
-            run()
-            seconds[name].append(time.perf_counter() - start)
+    seconds = interleaved_seconds(contestants, args.rounds)
     floor = statistics.median(seconds["direct"])
     print(f"features of {args.images:,} images at batch {BATCH}, {args.rounds} interleaved rounds")
     print(f"{'feed':<16}{'median s':>10}{'vs direct':>11}  rounds (s)")

@@ -47,6 +47,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from interleaved import interleaved_seconds  # noqa: E402
 
 from kgen import recipes  # noqa: E402
 from kgen.recipes.rl import EVAL_SEED  # noqa: E402 - the cards' reset seeds
@@ -271,13 +272,14 @@ def plan_cost(args):
                                  iterations=iterations, ensemble_size=5, grouped=True, discount=agent.gamma,
                                  terminal_value=agent.value, jit_compile=jit)
         planners[name].plan(np.zeros(4), seed=0)  # trace and compile
-    times = {name: [] for name in planners}
-    for _ in range(args.rounds):
-        for name, planner in planners.items():
-            started = time.perf_counter()
-            for i in range(20):
-                planner.plan(np.zeros(4), seed=i)
-            times[name].append(1000 * (time.perf_counter() - started) / 20)
+
+    def twenty_plans(planner):
+        for i in range(20):
+            planner.plan(np.zeros(4), seed=i)
+
+    seconds = interleaved_seconds({name: lambda planner=planner: twenty_plans(planner)
+                                   for name, planner in planners.items()}, args.rounds, warm_up=False)
+    times = {name: [1000 * s / 20 for s in values] for name, values in seconds.items()}
     preset = statistics.median(times[next(iter(times))])
     print(f"ms per action (median of {args.rounds} interleaved rounds of 20 plans), population 200, ensemble of 5")
     for name, values in times.items():

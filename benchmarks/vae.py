@@ -43,6 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from interleaved import interleaved_seconds  # noqa: E402
 from vae_reference import ReferenceVAE, keras_io_parts  # noqa: E402
 
 from kgen import datasets  # noqa: E402
@@ -111,14 +112,7 @@ def speed(args):
             contestants[label] = lambda peer=peer: peer.fit_epoch(nchw, args.batch_size)
         print(f"trainable parameters: kgen encoder {kgen_counts['encoder']:,d}, decoder {kgen_counts['decoder']:,d}; "
               f"PyTorch the same (asserted)")
-    for run in contestants.values():  # an untimed epoch traces every batch shape
-        run()
-    seconds = {label: [] for label in contestants}
-    for _ in range(args.epochs):
-        for label, run in contestants.items():
-            start = time.perf_counter()
-            run()
-            seconds[label].append(time.perf_counter() - start)
+    seconds = interleaved_seconds(contestants, args.epochs)  # an untimed epoch first traces every batch shape
     medians = {label: statistics.median(times) for label, times in seconds.items()}
     base = medians["keras.io-style reference"]
     print(f"{len(x)} images, batch {args.batch_size}, {args.epochs} interleaved epochs each, "
