@@ -7,6 +7,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen import estimators, losses
+from kgen.callbacks import EvaluatePolicy
 from kgen.errors import KgenTypeError, KgenValueError
 from kgen.rl import DQNAgent, ReinforceAgent, evaluate_policy
 
@@ -150,6 +151,30 @@ def test_fit_accepts_a_vector_env_and_keras_callbacks(tmp_path):
     steps, episodes = history.history["env_steps"][-1], history.history["episodes"][-1]
     assert steps - episodes <= len(agent.buffer) < steps
 
+
+def test_evaluate_policy_callback_logs_the_evaluation_and_stops_at_the_threshold():
+    agent = tiny_dqn()
+    agent.compile()
+    evaluation = EvaluatePolicy("CartPole-v1", episodes=3, seed=7)
+    history = agent.fit(env_steps=400, log_interval=200, verbose=0, callbacks=[evaluation])
+    assert history.history["env_steps"] == [200.0, 400.0]
+    mean, std = evaluate_policy(agent, "CartPole-v1", episodes=3, seed=7)  # the same episodes, after the last epoch
+    assert (history.history["eval_mean_return"][-1], history.history["eval_std_return"][-1]) == (mean, std)
+
+    stopped = tiny_dqn()
+    stopped.compile()
+    history = stopped.fit(env_steps=600, log_interval=200, verbose=0,
+                          callbacks=[EvaluatePolicy("CartPole-v1", episodes=2, stop_at=1.0)])  # every episode scores >= 1
+    assert history.history["env_steps"] == [200.0] and stopped.env_steps == 200
+    history = stopped.fit(env_steps=400, log_interval=200, verbose=0,
+                          callbacks=[EvaluatePolicy("CartPole-v1", episodes=2, stop_at=1e9)])  # never reached
+    assert history.history["env_steps"] == [400.0, 600.0]
+
+
+def test_evaluate_policy_callback_bad_input_names_the_argument():
+    for kwargs, name in ((dict(episodes=0), "episodes"), (dict(seed=-1), "seed"), (dict(stop_at=float("nan")), "stop_at")):
+        with pytest.raises((KgenTypeError, KgenValueError), match=name):
+            EvaluatePolicy("CartPole-v1", **kwargs)
 
 def test_tensorboard_and_model_checkpoint_work_unchanged(tmp_path):
     agent = tiny_reinforce()
