@@ -139,6 +139,7 @@ def test_kgen_demo_writes_its_pictures_and_lists_them(capsys, tmp_path):
     assert "dcgan_fashion_mnist: fd_test=" in out
 
 
+@pytest.mark.slow  # its 10,000-sample FD takes ~35 s; test_recipes' eval test runs the same command by default
 def test_eval_vae(capsys, fashion_mnist_test):
     status, out, _ = run(capsys, "eval", "vae_fashion_mnist", "--limit", "50", "--num-samples", "10")
     assert status == 0 and "test_elbo=" in out and "test_nll_iwae_k10=" in out and "the first 50 test examples" in out
