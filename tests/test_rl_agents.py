@@ -171,6 +171,26 @@ def test_evaluate_policy_callback_logs_the_evaluation_and_stops_at_the_threshold
     assert history.history["env_steps"] == [400.0, 600.0]
 
 
+def test_a_recipe_with_stop_at_stops_once_solved_and_a_resumed_run_stays_stopped(tmp_path):
+    from kgen import recipes
+    from kgen.callbacks import Checkpoint
+
+    recipe = recipes.DQNCartPole(env_steps=3000, stop_at=1.0, hidden_units=(16,), learning_starts=50, train_freq=10,
+                                 gradient_steps=2, batch_size=8, buffer_size=500, exploration_steps=100)
+    agent = recipe.build(None)
+    history = recipe.fit(agent, None, verbose=0, checkpoint=Checkpoint(str(tmp_path / "run"), every_n_steps=500))
+    assert history.history["env_steps"] == [1000.0] and recipe.stopped(history.history)  # one epoch: 1,000 steps
+    card = recipe.describe(agent, {"eval_episodes": 1}, history)["training"]
+    assert "reset seeds 2000, 2001, ..., not the scoring ones" in card and "it stopped after 1,000 env steps" in card
+
+    resumed = recipe.build(None)  # a new process after a crash between the stop and the preset
+    history = recipe.fit(resumed, None, verbose=0, checkpoint=Checkpoint(str(tmp_path / "run"), every_n_steps=500))
+    assert resumed.env_steps == 1000 and history.history["env_steps"] == [1000.0]
+    assert not recipes.DQNCartPole().stopped(history.history)  # no stop_at: never stopped
+    with pytest.raises(KgenValueError, match="stop_at"):
+        recipes.DQNCartPole(stop_at=float("nan"))
+
+
 def test_evaluate_policy_callback_bad_input_names_the_argument():
     for kwargs, name in ((dict(episodes=0), "episodes"), (dict(seed=-1), "seed"), (dict(stop_at=float("nan")), "stop_at")):
         with pytest.raises((KgenTypeError, KgenValueError), match=name):

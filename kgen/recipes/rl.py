@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import keras
 
+from kgen.callbacks.evaluate_policy import EvaluatePolicy
 from kgen.core.validation import check_int, check_number
 from kgen.eval import scores
 from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter, redefault
@@ -20,6 +21,13 @@ from kgen.rl.reinforce import ReinforceAgent
 
 EVAL_SEED = 1_000
 """Reset seed of the first evaluation episode, so evaluation never replays a training episode's start."""
+
+STOP_SEED = 2_000
+"""Reset seed of the first episode of the evaluations that decide `stop_at`: neither a training
+episode's start nor a scoring one's, so choosing when to stop does not flatter the score."""
+
+STOP_EPISODES = 20
+"""Episodes of each evaluation that decides `stop_at`."""
 
 
 def agent_default(cls, name):
@@ -47,10 +55,15 @@ class AgentRecipe(Recipe):
     learning_rate: float = hyperparameter(1e-3, "initial learning rate, decayed linearly to 0")
     eval_episodes: int = hyperparameter(100, "greedy episodes it is scored over", score=True)
     eval_seed: int = hyperparameter(EVAL_SEED, "reset seed of the first scoring episode", score=True)
+    stop_at: float = hyperparameter(None, f"stop once the mean return of {STOP_EPISODES} evaluation episodes "
+                                          f"(reset seeds {STOP_SEED}, ...), played every epoch, reaches this "
+                                          "(none: never)")
 
     def __post_init__(self):
         super().__post_init__()
         check_int("env_steps", self.env_steps, minimum=1)
+        if self.stop_at is not None:
+            check_number("stop_at", self.stop_at)
         check_number("learning_rate", self.learning_rate, minimum=0.0, low_open=True)
         check_int("eval_episodes", self.eval_episodes, minimum=1)
         check_int("eval_seed", self.eval_seed, minimum=0)
@@ -82,14 +95,35 @@ class AgentRecipe(Recipe):
         self.ensure_compiled(model, data)
         if checkpoint is not None:
             checkpoint.restore(model)
+        if self.stop_at is not None:
+            callbacks = [*callbacks, EvaluatePolicy(self.env_id, STOP_EPISODES, STOP_SEED, stop_at=self.stop_at)]
         callbacks = list(callbacks) + ([checkpoint] if checkpoint is not None else [])
-        remaining = self.env_steps - model.env_steps
+        solved = self.stopped(checkpoint.history if checkpoint is not None else {})
+        remaining = 0 if solved else self.env_steps - model.env_steps
         history = model.fit(env_steps=remaining, callbacks=callbacks, verbose=verbose,
                             log_interval=max(1000, self.env_steps // 50)) if remaining > 0 else None
         if checkpoint is not None and checkpoint.history:
             history = keras.callbacks.History()
             history.history = checkpoint.history  # the whole run's, those before a resume too
         return history
+
+    def stopped(self, history):
+        """Whether the run that logged `history` (a History's dict) stopped at `stop_at`."""
+        evaluations = history.get("eval_mean_return", ())
+        return self.stop_at is not None and len(evaluations) > 0 and evaluations[-1] >= self.stop_at
+
+    def describe_stop(self, history):
+        """The card's sentence on `stop_at`, and where the run stopped when its History is given."""
+        if self.stop_at is None:
+            return ""
+        rule = (f" Training stops once the mean return of {STOP_EPISODES} deterministic evaluation episodes (reset "
+                f"seeds {STOP_SEED}, {STOP_SEED + 1}, ..., not the scoring ones), played every epoch, reaches "
+                f"{self.stop_at:g}")
+        if history is None:
+            return rule + "."
+        used = int(history.history["env_steps"][-1])
+        return rule + (f": it stopped after {used:,} env steps." if self.stopped(history.history)
+                       else f": it did not, and ran all {used:,} env steps.")
 
     def score(self, model, data, limit=None):
         episodes = self.eval_episodes if limit is None else min(self.eval_episodes, check_int("limit", limit, minimum=1))
@@ -120,7 +154,7 @@ class AgentRecipe(Recipe):
                 f"{describe_optimizer(model.optimizer)}. Scored on `{self.env_id}` (gymnasium "
                 f"{gymnasium.__version__}) over {scores['eval_episodes']} episodes with deterministic (greedy) "
                 f"actions, reset seeds {self.eval_seed}, {self.eval_seed + 1}, ...: `eval_mean_return` +/- "
-                "`eval_std_return`, worst episode `eval_min_return`."
+                "`eval_std_return`, worst episode `eval_min_return`." + self.describe_stop(history)
             ),
             tags=["reinforcement-learning", "gymnasium", self.family, self.env_id],
             sections=sections,
@@ -292,7 +326,9 @@ class ModelBasedRecipe(AgentRecipe):
 
 @dataclasses.dataclass(frozen=True)
 class ModelBasedCartPole(ModelBasedRecipe):
-    """`mbrl_cartpole`: the agent's defaults, 5,000 env steps, learnt termination.
+    """`mbrl_cartpole`: the agent's defaults with lambda-return value targets (0.95), at most 5,000
+    env steps, learnt termination. Training stops once 20 evaluation episodes average 475: this
+    agent's return can fall back after it has solved the task (docs/rl.md).
 
     Examples:
         >>> recipe = kgen.recipes.ModelBasedCartPole(termination="known")   # CartPole's own rule
@@ -306,7 +342,10 @@ class ModelBasedCartPole(ModelBasedRecipe):
 
     preset = "mbrl_cartpole"
     env_id = "CartPole-v1"
-    summary = "Model-based agent (dynamics ensemble + CEM planner) for CartPole-v1, 5,000 env steps"
+    summary = "Model-based agent (dynamics ensemble + CEM planner) for CartPole-v1, at most 5,000 env steps"
+
+    td_lambda: float = redefault(ModelBasedRecipe, "td_lambda", 0.95)
+    stop_at: float = redefault(ModelBasedRecipe, "stop_at", 475.0)
 
 
 @dataclasses.dataclass(frozen=True)
