@@ -217,8 +217,8 @@ class DynamicsEnsemble(KgenModel):
             for layer in layers:
                 x = layer(x)
             return x
-        # a chain of plain matmuls per member: XLA on the CPU runs them about 1.4x faster than
-        # the batched ones (`python benchmarks/rl.py --plan-cost`)
+        # a chain of plain matmuls per member: XLA's CPU backend runs them faster than one batched
+        # einsum over the members (docs/rl.md, what a planned action costs)
         groups = tf.split(x, self.ensemble_size)
         for layer in layers:
             groups = [layer.call_member(group, e) for e, group in enumerate(groups)]

@@ -168,7 +168,7 @@ class Planner:
 
     def _model_draws(self, rows, seed):
         """The standard normals of a round's model steps, (H, rows, d), for a `step` that takes
-        `noise=`: one draw for the whole round, about twice as fast as one per step in XLA."""
+        `noise=`: one draw for the whole round, which XLA makes faster than one per step."""
         return seeds.normal([self.horizon, rows, self.observation_size], seed)
 
     def _action_draws(self, batch, seed):
