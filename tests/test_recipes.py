@@ -113,6 +113,7 @@ def close(measured, stated):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # a model-based card's 100 planned episodes take 10-40 minutes on 2 cores
 @pytest.mark.parametrize("name", sorted(recipes.RECIPES))
 def test_score_measures_every_number_its_card_states(name, fashion_mnist_test):
     if hasattr(recipes.RECIPES[name], "env_id"):
