@@ -95,11 +95,13 @@ class AgentRecipe(Recipe):
         self.ensure_compiled(model, data)
         if checkpoint is not None:
             checkpoint.restore(model)
+        callbacks = list(callbacks)
         if self.stop_at is not None:
-            callbacks = [*callbacks, EvaluatePolicy(self.env_id, STOP_EPISODES, STOP_SEED, stop_at=self.stop_at)]
-        callbacks = list(callbacks) + ([checkpoint] if checkpoint is not None else [])
-        solved = self.stopped(checkpoint.history if checkpoint is not None else {})
-        remaining = 0 if solved else self.env_steps - model.env_steps
+            callbacks.append(EvaluatePolicy(self.env_id, STOP_EPISODES, STOP_SEED, stop_at=self.stop_at))
+        if checkpoint is not None:
+            callbacks.append(checkpoint)
+        resumed_after_stop = checkpoint is not None and self.stopped(checkpoint.history)
+        remaining = 0 if resumed_after_stop else self.env_steps - model.env_steps
         history = model.fit(env_steps=remaining, callbacks=callbacks, verbose=verbose,
                             log_interval=max(1000, self.env_steps // 50)) if remaining > 0 else None
         if checkpoint is not None and checkpoint.history:
