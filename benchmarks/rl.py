@@ -4,8 +4,12 @@ Training (default): for each seed, trains kgen's recipe (`kgen.recipes.DQNCartPo
 `DQNAcrobot` or `ReinforceCartPole`, the ones behind the presets) and then SB3 with
 the rl-baselines3-zoo hyperparameters for the same environment and number of
 environment steps; both are scored on the same 20 episodes (reset seeds
-1000..1019, deterministic actions). Prints, per seed, the final evaluation return
-and the wall-clock of training, and the ratio of the median times. SB3 runs only
+1000..1019, deterministic actions). kgen's recipe trains as `kgen train` trains it,
+through the recipe's `fit`: a recipe with `stop_at` (dqn_cartpole's 475) stops at
+the first of its own evaluations (reset seeds 2000..2019) that reaches it, and
+those evaluations count in its time; SB3 runs the zoo's whole budget. Prints, per
+seed, the final evaluation return, the wall-clock of training and kgen's env
+steps used, and the ratio of the median times. SB3 runs only
 when it is importable (`pip install stable-baselines3`, with torch CPU) and for
 DQN (SB3 has no REINFORCE; --no-sb3 skips it).
 
@@ -102,13 +106,15 @@ def sb3_returns(model, env_id):
 
 
 def train_kgen(algo, env_id, steps, seed, overrides):
+    """(evaluation return, seconds, env steps used) of kgen's recipe trained as `kgen train` trains
+    it: the recipe's `fit`, with its `stop_at` evaluations when it has one (their time counts)."""
     recipe = dataclasses.replace(recipes.recipe_class(algo, env_id)(seed=seed), env_steps=steps, **overrides)
     agent = recipe.build(None)
     recipe.compile(agent, None)  # Adam, learning rate decaying linearly to 0 over `steps`, as the preset's
     started = time.perf_counter()
-    agent.fit(env_steps=steps, verbose=0, log_interval=steps)
+    recipe.fit(agent, None, verbose=0)
     elapsed = time.perf_counter() - started
-    return float(np.mean(run_episodes(agent, env_id, EVAL_EPISODES, EVAL_SEED))), elapsed
+    return float(np.mean(run_episodes(agent, env_id, EVAL_EPISODES, EVAL_SEED))), elapsed, agent.env_steps
 
 
 def train_sb3(sb3, env_id, steps, seed):
@@ -128,14 +134,14 @@ def training(args):
         print(f"kgen recipe with {args.overrides}")
     print(f"{args.algo} on {args.env}, {steps:,} environment steps, evaluation: mean return of "
           f"{EVAL_EPISODES} deterministic episodes (reset seeds {EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1})")
-    header = f"{'seed':>4}  {'kgen return':>11}  {'kgen s':>7}  {'steps/s':>8}"
+    header = f"{'seed':>4}  {'kgen return':>11}  {'kgen s':>7}  {'env steps':>9}  {'steps/s':>8}"
     if sb3:
         header += f"  {'SB3 return':>10}  {'SB3 s':>7}  {'SB3/kgen time':>13}"
     print(header)
     rows = []
     for seed in args.seeds:
-        k_return, k_time = train_kgen(args.algo, args.env, steps, seed, args.overrides)
-        line = f"{seed:>4}  {k_return:>11.1f}  {k_time:>7.1f}  {steps / k_time:>8.0f}"
+        k_return, k_time, k_steps = train_kgen(args.algo, args.env, steps, seed, args.overrides)
+        line = f"{seed:>4}  {k_return:>11.1f}  {k_time:>7.1f}  {k_steps:>9,}  {k_steps / k_time:>8.0f}"
         row = [k_return, k_time]
         if sb3:
             s_return, s_time = train_sb3(sb3, args.env, steps, seed)

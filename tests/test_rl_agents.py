@@ -158,7 +158,8 @@ def test_evaluate_policy_callback_logs_the_evaluation_and_stops_at_the_threshold
     evaluation = EvaluatePolicy("CartPole-v1", episodes=3, seed=7)
     history = agent.fit(env_steps=400, log_interval=200, verbose=0, callbacks=[evaluation])
     assert history.history["env_steps"] == [200.0, 400.0]
-    mean, std = evaluate_policy(agent, "CartPole-v1", episodes=3, seed=7)  # the same episodes, after the last epoch
+    # the same episodes, after the last epoch, played at once as the callback plays them
+    mean, std = evaluate_policy(agent, "CartPole-v1", episodes=3, seed=7, lockstep=True)
     assert (history.history["eval_mean_return"][-1], history.history["eval_std_return"][-1]) == (mean, std)
 
     stopped = tiny_dqn()
@@ -279,10 +280,14 @@ def test_evaluate_policy_is_deterministic_for_a_seed():
     b = evaluate_policy(agent, "CartPole-v1", episodes=3, seed=5, deterministic=False)
     assert a == b
     mean, std = evaluate_policy(agent, "CartPole-v1", episodes=3, seed=5)
+    from kgen.rl.envs import make_env
     from kgen.rl.evaluation import run_episodes
 
     returns = run_episodes(agent, "CartPole-v1", episodes=3, seed=5)  # the same greedy episodes
     assert len(returns) == 3 and (mean, std) == pytest.approx((np.mean(returns), np.std(returns)))
+    assert run_episodes(agent, "CartPole-v1", episodes=3, seed=5, lockstep=True) == returns  # played at once
+    with pytest.raises(KgenValueError, match="env_or_id"):
+        run_episodes(agent, make_env("CartPole-v1"), episodes=3, lockstep=True)
 
 
 def test_bad_input_names_the_argument():

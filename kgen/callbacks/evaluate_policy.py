@@ -13,7 +13,8 @@ class EvaluatePolicy(keras.callbacks.Callback):
     CSVLogger or EarlyStopping see them). With `stop_at`, training stops after the first
     evaluation whose mean reaches it: Stable-Baselines3's `EvalCallback` with
     `StopTrainingOnRewardThreshold`, for agents whose return falls back after they have solved
-    the task.
+    the task. From an environment id the episodes are played at once
+    (`kgen.rl.evaluation.run_episodes(lockstep=True)`), one network call a step.
 
     Score the final agent on other episodes than the ones it was stopped on: choosing the moment
     on the scoring episodes flatters the score. The default reset seeds, 2000 onwards, are
@@ -42,7 +43,10 @@ class EvaluatePolicy(keras.callbacks.Callback):
         self.stop_at = None if stop_at is None else check_number("stop_at", stop_at)
 
     def on_epoch_end(self, epoch, logs=None):
-        mean, std = evaluate_policy(self.model, self.env_id, episodes=self.episodes, seed=self.seed)
+        # from an id, the episodes play at once: one network call a step, not one per episode
+        lockstep = True if isinstance(self.env_id, str) else None
+        mean, std = evaluate_policy(self.model, self.env_id, episodes=self.episodes, seed=self.seed,
+                                    lockstep=lockstep)
         if logs is not None:
             logs.update(eval_mean_return=mean, eval_std_return=std)
         if self.stop_at is not None and mean >= self.stop_at:

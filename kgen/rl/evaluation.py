@@ -55,19 +55,29 @@ def _play_in_lockstep(agent, env_id, seeds, deterministic, max_steps=None):
     return [float(total) for total in totals]
 
 
-def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_steps=None):
+def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_steps=None, lockstep=None):
     """The return of each of `episodes` episodes (a list of floats).
 
     Episode i starts from `env.reset(seed=seed + i)`, so a deterministic policy
-    gives the same returns for the same seed. An agent whose `plays_in_lockstep` is
-    true (a planner: one search per step for all the episodes, not one per episode)
-    plays all the episodes at once from an environment id; its returns then depend on
-    how many episodes are played together (their plans share random draws), never on
-    anything else.
+    gives the same returns for the same seed. In lockstep, all the episodes are
+    played at once from an environment id, one batched `predict_action` a step. An
+    agent whose `plays_in_lockstep` is true (a planner: one search per step for all
+    the episodes, not one per episode) plays that way by default; its returns then
+    depend on how many episodes are played together (their plans share random
+    draws), never on anything else. Any other agent can (`lockstep=True`): a greedy
+    network policy gives the same actions either way, up to the rounding of a
+    batched matrix product, with one network call a step instead of one per episode.
+
+    Args:
+        lockstep: None (default: the agent's `plays_in_lockstep`), True or False.
     """
     _check_agent(agent)
     episodes = check_int("episodes", episodes, 1)
     seed = check_int("seed", seed, 0)
+    if lockstep is None:
+        lockstep = getattr(agent, "plays_in_lockstep", False) and isinstance(env_or_id, str)
+    elif lockstep and not isinstance(env_or_id, str):
+        fail("env_or_id", env_or_id, "a gymnasium id with lockstep=True (it makes one environment per episode)")
     env = make_env(env_or_id)
     if hasattr(env, "num_envs"):
         fail("env_or_id", env, "a single (not vector) environment for evaluation")
@@ -75,7 +85,7 @@ def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_
     agent.rng = np.random.default_rng(seed)  # stochastic actions are reproducible too
     returns = []
     try:
-        if getattr(agent, "plays_in_lockstep", False) and isinstance(env_or_id, str):
+        if lockstep:
             return _play_in_lockstep(agent, env_or_id, [seed + i for i in range(episodes)], deterministic, max_steps)
         with progress.bar(episodes, "episodes", unit="episode") as bar:
             for episode in range(episodes):
@@ -88,7 +98,7 @@ def run_episodes(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_
     return returns
 
 
-def evaluate_policy(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_steps=None):
+def evaluate_policy(agent, env_or_id, episodes=10, seed=0, deterministic=True, max_steps=None, lockstep=None):
     """Mean and standard deviation of the return over `episodes` episodes.
 
     Args:
@@ -98,6 +108,7 @@ def evaluate_policy(agent, env_or_id, episodes=10, seed=0, deterministic=True, m
         seed: int >= 0; episode i resets with seed + i (default 0).
         deterministic: bool, greedy actions (default True).
         max_steps: optional int cap on steps per episode (the env's own limit applies anyway).
+        lockstep: play the episodes at once (`run_episodes`); None: as the agent prefers.
 
     Returns:
         (mean, std) as floats.
@@ -110,7 +121,7 @@ def evaluate_policy(agent, env_or_id, episodes=10, seed=0, deterministic=True, m
         >>> kgen.rl.evaluate_policy(agent, "Acrobot-v1", episodes=2, max_steps=10)   # capped
         (-10.0, 0.0)
     """
-    returns = run_episodes(agent, env_or_id, episodes, seed, deterministic, max_steps)
+    returns = run_episodes(agent, env_or_id, episodes, seed, deterministic, max_steps, lockstep)
     return float(np.mean(returns)), float(np.std(returns))
 
 
