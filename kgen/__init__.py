@@ -8,7 +8,7 @@ only where they are used.
 The package is layered, imports running only downward: `core` -> `ops` ->
 `presets` -> `models` / `rl` / `datasets` -> `eval` -> `viz` -> `callbacks` ->
 `recipes` -> `cli`. `losses`, `metrics`, `sampling`, `estimators`, `plot`,
-`clustering`, `layers` and `errors` are the public names of modules that live
+`clustering`, `layers`, `optimizers` and `errors` are the public names of modules that live
 in those layers.
 """
 
@@ -28,6 +28,7 @@ from kgen import (  # noqa: E402
     losses,
     metrics,
     models,
+    optimizers,
     plot,
     presets,
     recipes,
@@ -47,6 +48,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "optimizers",
     "plot",
     "presets",
     "recipes",

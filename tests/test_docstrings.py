@@ -16,7 +16,8 @@ import pytest
 import kgen
 
 PUBLIC_MODULES = ("models", "rl", "recipes", "callbacks", "datasets", "presets", "metrics", "losses", "sampling",
-                  "estimators", "plot", "clustering", "layers", "errors")
+                  "estimators", "plot", "clustering", "layers", "errors",
+                  "optimizers")
 
 
 def public_objects():

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgen.core.adam import Adam
 from kgen.core.errors import KgenTypeError
 from kgen.core.validation import check_choice, check_int, check_number, fail
 from kgen.lab import toy2d
@@ -103,7 +104,7 @@ def _mlp(inputs, layers, units, outputs, output_activation, name, seed):
 
 def _optimizer(name, learning_rate):
     if name == "adam":
-        return keras.optimizers.Adam(learning_rate, beta_1=0.5)
+        return Adam(learning_rate, beta_1=0.5)
     if name == "rmsprop":
         return keras.optimizers.RMSprop(learning_rate)
     return keras.optimizers.SGD(learning_rate)

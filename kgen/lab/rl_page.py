@@ -9,9 +9,9 @@ epsilon and the replay size.
 import collections
 import time
 
-import keras
 import numpy as np
 
+from kgen.core.adam import Adam
 from kgen.core.errors import KgenTypeError
 from kgen.core.validation import check_choice, check_int, check_number, fail
 from kgen.lab.page import PUBLISH_INTERVAL, LabPage
@@ -275,7 +275,7 @@ class RLPage(LabPage):
             seed=settings["seed"],
             **AGENT_ARGUMENTS,
         )
-        agent.compile(keras.optimizers.Adam(settings["learning_rate"], global_clipnorm=10.0))
+        agent.compile(Adam(settings["learning_rate"], global_clipnorm=10.0))
         return agent
 
     def learning_rate(self):

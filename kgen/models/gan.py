@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen.core import seeds
+from kgen.core.adam import Adam
 from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError, KgenValueError
 from kgen.core.exporter import ServingFunction
@@ -246,8 +247,8 @@ class GAN(KgenModel):
 
     def _default_optimizer(self):
         if self.penalized:
-            return keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)
-        return keras.optimizers.Adam(2e-4, beta_1=0.5)
+            return Adam(1e-4, beta_1=0.0, beta_2=0.9)
+        return Adam(2e-4, beta_1=0.5)
 
     def compile(self, d_optimizer=None, g_optimizer=None, precision=None, **kwargs):
         """Set the two optimizers; other arguments (jit_compile, steps_per_execution, ...) go to Keras.

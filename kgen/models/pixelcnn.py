@@ -9,6 +9,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen.core import seeds
+from kgen.core.adam import Adam
 from kgen.core.batching import in_batches
 from kgen.core.exporter import ServingFunction
 from kgen.core.feeding import fit_feed
@@ -202,7 +203,7 @@ class PixelCNN(KgenModel):
         """
         self.precision = check_precision(precision)
         warn_if_emulated(self.precision)
-        super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
+        super().compile(optimizer=optimizer or Adam(1e-3), **kwargs)
         self.optimizer.build(self.trainable_variables)
 
     @property

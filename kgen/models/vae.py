@@ -6,6 +6,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen.core import seeds
+from kgen.core.adam import Adam
 from kgen.core.batching import in_batches
 from kgen.core.errors import KgenTypeError
 from kgen.core.exporter import ServingFunction
@@ -213,7 +214,7 @@ class VAE(KgenModel):
         if precision is not None:
             set_precision(self.encoder, precision)
             set_precision(self.decoder, precision)
-        super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
+        super().compile(optimizer=optimizer or Adam(1e-3), **kwargs)
         self.optimizer.build(self.trainable_variables)
 
     @property

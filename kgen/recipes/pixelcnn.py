@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 from kgen import datasets
+from kgen.core.adam import Adam
 from kgen.core.validation import check_int, check_number
 from kgen.eval import scores
 from kgen.recipes.base import describe_optimizer, hyperparameter
@@ -68,7 +69,7 @@ class PixelCNNFashionMNIST(ImageRecipe):
     def compile(self, model, data):
         steps = self.epochs * steps_per_epoch(len(data.x_train), self.batch_size)
         schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate * self.learning_rate_scale, steps)
-        model.compile(optimizer=keras.optimizers.Adam(schedule), precision=self.precision)
+        model.compile(optimizer=Adam(schedule), precision=self.precision)
 
     def fit(self, model, data, callbacks=(), verbose=1, checkpoint=None):
         self.ensure_compiled(model, data)

@@ -11,6 +11,7 @@ from typing import ClassVar
 import keras
 
 from kgen.callbacks.evaluate_policy import EvaluatePolicy
+from kgen.core.adam import Adam
 from kgen.core.validation import check_int, check_number
 from kgen.eval import scores
 from kgen.recipes.base import Recipe, describe_optimizer, hyperparameter, redefault
@@ -85,7 +86,7 @@ class AgentRecipe(Recipe):
 
     def compile(self, model, data):
         schedule = keras.optimizers.schedules.PolynomialDecay(self.learning_rate, self.updates(model), 0.0)
-        model.compile(keras.optimizers.Adam(schedule, global_clipnorm=10.0))
+        model.compile(Adam(schedule, global_clipnorm=10.0))
 
     def updates(self, agent):
         """How many optimizer steps `agent.fit(env_steps)` makes (the schedule's length)."""
@@ -315,7 +316,7 @@ class ModelBasedRecipe(AgentRecipe):
                                                  "the planner's penalty on its members' spread of returns")
 
     def compile(self, model, data):
-        model.compile(keras.optimizers.Adam(self.learning_rate))
+        model.compile(Adam(self.learning_rate))
 
     def describe(self, model, scores, history=None, data=None):
         described = super().describe(model, scores, history, data)

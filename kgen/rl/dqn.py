@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen.core import replicas
+from kgen.core.adam import Adam
 from kgen.core.serialization import serializable
 from kgen.core.validation import check_int, check_number
 from kgen.ops import losses
@@ -137,7 +138,7 @@ class DQNAgent(Agent):
         Other arguments (jit_compile, ...) go to `keras.Model.compile`.
         """
         if optimizer is None:
-            optimizer = keras.optimizers.Adam(self.default_learning_rate, global_clipnorm=10.0)
+            optimizer = Adam(self.default_learning_rate, global_clipnorm=10.0)
         super().compile(optimizer=keras.optimizers.get(optimizer), **kwargs)
         self.optimizer.build(self.q_network.trainable_variables)
 

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgen.core import seeds
+from kgen.core.adam import Adam
 from kgen.core.errors import KgenTypeError
 from kgen.core.exporter import ServingFunction
 from kgen.core.feeding import without_autotune
@@ -200,7 +201,7 @@ class DynamicsEnsemble(KgenModel):
 
     def compile(self, optimizer=None, **kwargs):
         """Adam(1e-3) by default (built here, inside any strategy scope); other arguments go to Keras."""
-        super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
+        super().compile(optimizer=optimizer or Adam(1e-3), **kwargs)
         self.optimizer.build(self.trainable_variables)
 
     # ----------------------------------------------------------------- the networks

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgen.core.adam import Adam
 from kgen.core.exporter import ServingFunction
 from kgen.core.serialization import serializable
 from kgen.core.validation import check_choice, check_int, check_number, fail
@@ -180,10 +181,10 @@ class ModelBasedAgent(Agent):
     def compile(self, optimizer=None, **kwargs):
         """Compile the ensemble (default Adam(1e-3)); the agent's optimizer is the ensemble's. The
         value network gets its own Adam(1e-3)."""
-        self.ensemble.compile(optimizer=optimizer or keras.optimizers.Adam(self.default_learning_rate))
+        self.ensemble.compile(optimizer=optimizer or Adam(self.default_learning_rate))
         super().compile(optimizer=self.ensemble.optimizer, **kwargs)
         if self.value_network is not None:
-            self.value_optimizer = keras.optimizers.Adam(1e-3)
+            self.value_optimizer = Adam(1e-3)
             self.value_optimizer.build(self.value_network.trainable_variables)
             self._value_step = tf.function(self._value_update)
 

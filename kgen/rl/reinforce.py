@@ -6,6 +6,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kgen.core import replicas
+from kgen.core.adam import Adam
 from kgen.core.serialization import serializable
 from kgen.core.validation import check_choice, check_int, check_number
 from kgen.ops import losses
@@ -140,7 +141,7 @@ class ReinforceAgent(Agent):
 
         Other arguments go to `keras.Model.compile`.
         """
-        optimizer = keras.optimizers.Adam(self.default_learning_rate) if optimizer is None else optimizer
+        optimizer = Adam(self.default_learning_rate) if optimizer is None else optimizer
         super().compile(optimizer=keras.optimizers.get(optimizer), **kwargs)
         self.optimizer.build(self.trainable_variables)
 

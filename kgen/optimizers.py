@@ -1,0 +1,5 @@
+"""kgen's optimizers; they live in `kgen.core` (`kgen.core.adam`)."""
+
+from kgen.core.adam import Adam
+
+__all__ = ["Adam"]
