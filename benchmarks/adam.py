@@ -69,16 +69,16 @@ def main():
             tf.nest.map_structure(lambda t: t.numpy(), logs)
         return run
 
-    def updates(apply):
+    def updates(model, apply):
         def run():
             for _ in batches:
                 apply()
-            models["kgen Adam"].optimizer.iterations.numpy()
+            model.optimizer.iterations.numpy()
         return run
 
     contestants = {}
     for label, model in models.items():
-        contestants[f"{label}: update alone"] = updates(applies[label])
+        contestants[f"{label}: update alone"] = updates(model, applies[label])
         contestants[f"{label}: train_step"] = steps(tf.function(model.train_step))
         contestants[f"{label}: fit epoch"] = (
             lambda model=model: model.fit(x, epochs=1, batch_size=args.batch_size, verbose=0))
