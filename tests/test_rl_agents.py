@@ -136,6 +136,28 @@ def test_fit_runs_the_environment_and_returns_a_history(make):
     assert np.isfinite(history.history["episode_return"][-1])
 
 
+class EpochSteps(keras.callbacks.Callback):
+    """Records `params["steps"]` as each epoch begins, over every fit it is given to."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.steps.append(self.params["steps"])
+
+
+def test_short_epochs_say_their_own_length(capsys):
+    agent = tiny_reinforce()
+    agent.compile()
+    epochs = EpochSteps()
+    agent.fit(env_steps=250, log_interval=200, verbose=1, callbacks=[epochs])
+    agent.fit(env_steps=500, log_interval=200, verbose=1, callbacks=[epochs])  # on to 750: epochs end at 400, 600
+    assert epochs.steps == [200, 50, 150, 200, 150]
+    bars = capsys.readouterr().out
+    assert "50/50" in bars and "150/150" in bars and "200/50" not in bars and "200/150" not in bars
+
+
 def test_fit_accepts_a_vector_env_and_keras_callbacks(tmp_path):
     envs = gym.make_vec("CartPole-v1", num_envs=3, vectorization_mode="sync")  # next-step autoreset
     agent = tiny_dqn(envs, buffer_size=10_000)

@@ -238,10 +238,12 @@ class Agent(KgenModel):
         for epoch in range(epochs):
             if self.env_steps >= end:
                 break
+            epoch_end = min(end, (self.env_steps // log_interval + 1) * log_interval)
+            if callback_list.params["steps"] != epoch_end - self.env_steps:  # a short first or last epoch
+                callback_list.set_params({**callback_list.params, "steps": epoch_end - self.env_steps})
             callback_list.on_epoch_begin(epoch)
             for metric in self.metrics:
                 metric.reset_state()
-            epoch_end = min(end, (self.env_steps // log_interval + 1) * log_interval)
             epoch_start, started = self.env_steps, time.perf_counter()
             while self.env_steps < epoch_end and not self.stop_training:
                 chunk_end = min(epoch_end, self.env_steps + max(driver.num_envs, 250))
