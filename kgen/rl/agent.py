@@ -204,7 +204,8 @@ class Agent(KgenModel):
 
         Calling `fit` again continues from where the last call stopped (the same
         episodes, buffer and exploration schedule). Epochs end at multiples of
-        `log_interval` total environment steps.
+        `log_interval` total environment steps, so a run's first and last epochs
+        can be shorter; callbacks' `params["steps"]` is each epoch's own length.
         """
         if kwargs:
             raise KgenTypeError(
