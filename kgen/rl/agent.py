@@ -235,7 +235,6 @@ class Agent(KgenModel):
         self.stop_training = False
         callback_list.on_train_begin()
         logs = {}
-        end = self.env_steps + env_steps
         for epoch in range(epochs):
             if self.env_steps >= end:
                 break
